@@ -1,0 +1,92 @@
+package engine
+
+import "time"
+
+// mutation changes the copy of a contact's snapshot (next) and the
+// contact's private inputs, and returns the sections it changed (zero: no
+// change, nothing is published). It runs under c.mu.
+type mutation func(c *contact, next *Snapshot, now time.Time) Section
+
+// sectionRecompute, returned by a mutation, asks for the state to be
+// recomputed (a time boundary passed) without changing a section itself.
+const sectionRecompute Section = 1 << 30
+
+// update applies fn to the contact with this id, recomputes the presence
+// state, publishes the new snapshot and fans the change out.
+func (e *Engine) update(id string, fn mutation) error {
+	c := e.lookup(id)
+	if c == nil {
+		return ErrUnknownContact
+	}
+	return e.updateContact(c, fn)
+}
+
+func (e *Engine) updateContact(c *contact, fn mutation) error {
+	c.mu.Lock()
+	if c.removed {
+		c.mu.Unlock()
+		return ErrUnknownContact
+	}
+	now := e.clock.Now()
+	old := c.snap.Load()
+	next := *old
+	next.views = nil
+	changed := fn(c, &next, now)
+	if changed == 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	c.recompute(&next, now)
+	if next.State != old.State {
+		changed |= SectionPresence
+	}
+	changed &^= sectionRecompute
+	if changed == 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	next.Version = old.Version + 1
+	c.snap.Store(&next)
+	c.mu.Unlock()
+	c.shard.updates.Add(1)
+	e.fanout(c, changed)
+	return nil
+}
+
+// recompute derives the presence state of next from its sections and the
+// contact's inputs, advancing the manual-override rule. Caller holds c.mu.
+func (c *contact) recompute(next *Snapshot, now time.Time) {
+	in := StateInputs{
+		Now:                now,
+		Manual:             *next.Absent,
+		Calls:              next.Calls,
+		ActiveAppointments: next.ActiveAppointments,
+		Clients:            c.sessions,
+		NoteSet:            next.Note.Text != "",
+		Agent:              next.Agent.State,
+	}
+	systemBase, systemFlags := SystemState(&in)
+	system := systemBase | systemFlags
+	c.overridden = Override(c.overridden, c.systemState, system)
+	c.systemState = system
+	in.ManualOverridden = c.overridden
+	next.State = ComputeState(&in)
+}
+
+// fanout marks every subscription of c with the changed sections. It runs
+// without locks.
+func (e *Engine) fanout(c *contact, changed Section) {
+	a := c.subs.Load()
+	if a == nil {
+		return
+	}
+	n := int(a.n.Load())
+	marked := 0
+	for i := 0; i < n; i++ {
+		if s := a.slots[i].Load(); s != nil {
+			s.mark(changed)
+			marked++
+		}
+	}
+	c.shard.marks.Add(uint64(marked))
+}

@@ -1,0 +1,422 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// CallAction tells a watcher what happened to a call since it last looked
+// (AsnPresenceAction: 0 added, 1 changed, 2 removed).
+type CallAction uint8
+
+// Call actions.
+const (
+	CallAdded   CallAction = 0
+	CallChanged CallAction = 1
+	CallRemoved CallAction = 2
+)
+
+// CallChange is one call in an update, with what happened to it from this
+// watcher's point of view.
+type CallChange struct {
+	Action CallAction
+	Call   *Call
+}
+
+// Update is what a watcher receives for one contact: the sections that
+// changed since its last pull (restricted to what it subscribed to and may
+// see), read from Snapshot, which is already filtered for the watcher.
+//
+// Updates returned by Pull share memory with the watcher (Calls) and stay
+// valid until the next Pull or Subscribe on the same watcher; Snapshot stays
+// valid forever.
+type Update struct {
+	ContactID string
+	Changed   Section
+	Removed   bool // the contact left the directory; no other field is set
+	Snapshot  *Snapshot
+	// Calls lists, when Changed has SectionCalls, the calls added, changed
+	// or removed for this watcher. In a subscribe result every visible call
+	// is "added".
+	Calls []CallChange
+}
+
+// SubscribeOptions are the options of a subscription request.
+type SubscribeOptions struct {
+	// Events is the set of sections to receive updates for
+	// (iEventFlagsToSubscribe). Zero means SectionsDefault.
+	Events Section
+	// Return is the set of sections to return in the snapshot
+	// (iContactDetailsReturnFilter). Zero means every section.
+	Return Section
+	// DontRequestPermissions suppresses the rights challenge.
+	DontRequestPermissions bool
+}
+
+// WatcherConfig configures a watcher.
+type WatcherConfig struct {
+	// User is the contact id of the watching user; rights are evaluated for
+	// it. Empty means a trusted system watcher that sees everything.
+	User string
+}
+
+// Watcher is one consumer of updates: in the server, one client
+// connection. Subscribe, Unsubscribe, Pull and Close may be called from
+// different goroutines; Pull is meant for one goroutine at a time (the
+// connection writer).
+type Watcher struct {
+	engine *Engine
+	user   string
+	ready  chan struct{}
+
+	// dirty is the head of a lock-free stack of subscriptions with pending
+	// changes (Treiber stack; only pushes and pop-all, so no ABA).
+	dirty atomic.Pointer[subscription]
+
+	mu sync.Mutex // guards the fields below
+	// subs is sorted by (contact hash, contact id) for binary search; 8
+	// bytes per subscription.
+	subs   []*subscription
+	seen   map[*subscription][]*Call // calls this watcher has seen, per subscription
+	calls  []CallChange              // backing store of Update.Calls
+	closed bool
+}
+
+// NewWatcher returns a watcher with no subscriptions.
+func (e *Engine) NewWatcher(cfg WatcherConfig) *Watcher {
+	e.watchers.Inc()
+	return &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1)}
+}
+
+// User returns the watcher's user id.
+func (w *Watcher) User() string { return w.user }
+
+// Ready returns a channel that receives a value when the watcher goes from
+// nothing pending to something pending. A writer loops: wait on Ready, Pull,
+// write.
+func (w *Watcher) Ready() <-chan struct{} { return w.ready }
+
+// push puts s on the dirty stack; called by mark when s.pending leaves zero.
+func (w *Watcher) push(s *subscription) {
+	for {
+		head := w.dirty.Load()
+		s.next = head
+		if w.dirty.CompareAndSwap(head, s) {
+			if head == nil {
+				select {
+				case w.ready <- struct{}{}:
+				default:
+				}
+			}
+			return
+		}
+	}
+}
+
+// Pending reports whether a Pull would return something (it may return an
+// empty result if the pending changes are invisible to the watcher).
+func (w *Watcher) Pending() bool { return w.dirty.Load() != nil }
+
+func less(a *contact, hash uint64, id string) bool {
+	if a.hash != hash {
+		return a.hash < hash
+	}
+	return a.id < id
+}
+
+// find returns the index of the subscription to c in w.subs, or the insert
+// position and false. Caller holds w.mu.
+func (w *Watcher) find(c *contact) (int, bool) {
+	i := sort.Search(len(w.subs), func(i int) bool { return !less(w.subs[i].contact, c.hash, c.id) })
+	return i, i < len(w.subs) && w.subs[i].contact == c
+}
+
+// Subscribe subscribes to the given contacts and appends a snapshot of each
+// to dst, in the order of ids. Unknown contacts are returned in missing.
+// Subscribing again to a contact replaces its event flags and returns a
+// fresh snapshot (its calls all "added" again, as for a new subscriber).
+func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (result []Update, missing []string, err error) {
+	events := opts.Events
+	if events == 0 {
+		events = SectionsDefault
+	}
+	ret := opts.Return
+	if ret == 0 {
+		ret = SectionsContact
+	}
+	e := w.engine
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return dst, nil, ErrClosed
+	}
+	// Subscribe results get their own call buffer: the writer may still be
+	// encoding the Calls of the last Pull.
+	var calls []CallChange
+	var added []*subscription
+	var addedBy map[*contact]*subscription // subscriptions new in this call (only for len(ids) > 1)
+	for _, id := range ids {
+		c := e.lookup(id)
+		if c == nil {
+			missing = append(missing, id)
+			continue
+		}
+		vis := e.visibilityOf(w.user, c)
+		word := packWord(events, vis)
+		i, ok := w.find(c)
+		var s *subscription
+		if ok {
+			s = w.subs[i]
+			s.word.Store(word)
+		} else if s, ok = addedBy[c]; ok {
+			s.word.Store(word)
+		} else {
+			s = &subscription{watcher: w, contact: c}
+			s.word.Store(word)
+		}
+		c.mu.Lock()
+		if c.removed {
+			c.mu.Unlock()
+			missing = append(missing, id)
+			continue
+		}
+		if !ok {
+			c.addSubscription(s)
+			added = append(added, s)
+			if len(ids) > 1 {
+				if addedBy == nil {
+					addedBy = make(map[*contact]*subscription)
+				}
+				addedBy[c] = s
+			}
+		}
+		snap := c.snap.Load()
+		c.mu.Unlock()
+		if !opts.DontRequestPermissions && w.user != "" {
+			e.maybeChallenge(w.user, c)
+		}
+		view := snap.View(vis)
+		u := Update{ContactID: c.id, Changed: ret & vis.Sections(), Snapshot: view}
+		if u.Changed&SectionCalls != 0 {
+			delete(w.seen, s)
+			u.Calls = w.diffCalls(&calls, s, view.Calls)
+		}
+		dst = append(dst, u)
+	}
+	if len(added) > 0 {
+		w.insert(added)
+		e.subscriptions.Add(int64(len(added)))
+	}
+	return dst, missing, nil
+}
+
+// insert merges new subscriptions into the sorted w.subs. Caller holds w.mu.
+func (w *Watcher) insert(added []*subscription) {
+	sort.Slice(added, func(i, j int) bool { return less(added[i].contact, added[j].contact.hash, added[j].contact.id) })
+	merged := make([]*subscription, 0, len(w.subs)+len(added))
+	i, j := 0, 0
+	for i < len(w.subs) && j < len(added) {
+		if less(w.subs[i].contact, added[j].contact.hash, added[j].contact.id) {
+			merged = append(merged, w.subs[i])
+			i++
+		} else {
+			merged = append(merged, added[j])
+			j++
+		}
+	}
+	merged = append(merged, w.subs[i:]...)
+	merged = append(merged, added[j:]...)
+	w.subs = merged
+}
+
+// Unsubscribe ends the subscriptions to the given contacts. Unknown or not
+// subscribed ids are ignored. Pending changes of those contacts are dropped.
+func (w *Watcher) Unsubscribe(ids []string) {
+	e := w.engine
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	removed := 0
+	for _, id := range ids {
+		c := e.lookup(id)
+		if c == nil {
+			continue
+		}
+		i, ok := w.find(c)
+		if !ok {
+			continue
+		}
+		s := w.subs[i]
+		w.subs = append(w.subs[:i], w.subs[i+1:]...)
+		w.kill(s)
+		removed++
+	}
+	e.subscriptions.Add(-int64(removed))
+}
+
+// kill marks s dead and detaches it from its contact. Caller holds w.mu.
+func (w *Watcher) kill(s *subscription) {
+	for {
+		old := s.word.Load()
+		if old&deadBit != 0 {
+			return
+		}
+		if s.word.CompareAndSwap(old, old|deadBit) {
+			break
+		}
+	}
+	delete(w.seen, s)
+	c := s.contact
+	c.mu.Lock()
+	c.removeSubscription()
+	c.mu.Unlock()
+}
+
+// Close ends every subscription of the watcher. Further Subscribe calls fail.
+func (w *Watcher) Close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.closed = true
+	for _, s := range w.subs {
+		w.kill(s)
+	}
+	w.engine.subscriptions.Add(-int64(len(w.subs)))
+	w.subs = nil
+	w.seen = nil
+	w.engine.watchers.Dec()
+}
+
+// Subscriptions returns the number of contacts the watcher is subscribed to.
+func (w *Watcher) Subscriptions() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.subs)
+}
+
+// Pull appends one Update per contact that changed since the last pull to
+// dst and returns it. It never blocks on the engine: it detaches the whole
+// dirty stack with one atomic swap and reads the latest snapshots.
+func (w *Watcher) Pull(dst []Update) []Update {
+	head := w.dirty.Swap(nil)
+	if head == nil {
+		return dst
+	}
+	// The stack is LIFO; reverse it so contacts come out in change order.
+	var prev *subscription
+	for s := head; s != nil; {
+		next := s.next
+		s.next = prev
+		prev, s = s, next
+	}
+	w.mu.Lock()
+	w.calls = w.calls[:0]
+	delivered := 0
+	for s := prev; s != nil; {
+		next := s.next // read before pending is cleared: a pusher may reuse next
+		pending := Section(s.pending.Swap(0))
+		word := s.word.Load()
+		if word&deadBit == 0 {
+			if pending&sectionRemoved != 0 {
+				dst = append(dst, Update{ContactID: s.contact.id, Removed: true})
+				w.dropRemoved(s)
+				delivered++
+			} else if u, ok := w.materialise(s, pending, word); ok {
+				dst = append(dst, u)
+				delivered++
+			}
+		}
+		s = next
+	}
+	w.mu.Unlock()
+	if delivered > 0 {
+		w.engine.deliveries.Add(int64(delivered))
+	}
+	return dst
+}
+
+// materialise builds the update of one subscription. Caller holds w.mu.
+func (w *Watcher) materialise(s *subscription, pending Section, word uint32) (Update, bool) {
+	vis := unpackVisibility(word)
+	changed := pending & unpackFlags(word) & vis.Sections()
+	if changed == 0 {
+		return Update{}, false
+	}
+	view := s.contact.snap.Load().View(vis)
+	u := Update{ContactID: s.contact.id, Changed: changed, Snapshot: view}
+	if changed&SectionCalls != 0 {
+		u.Calls = w.diffCalls(&w.calls, s, view.Calls)
+		if len(u.Calls) == 0 {
+			u.Changed &^= SectionCalls
+			if u.Changed == 0 {
+				return Update{}, false
+			}
+		}
+	}
+	return u, true
+}
+
+// dropRemoved forgets a subscription whose contact was removed. Caller
+// holds w.mu.
+func (w *Watcher) dropRemoved(s *subscription) {
+	if i, ok := w.find(s.contact); ok && w.subs[i] == s {
+		w.subs = append(w.subs[:i], w.subs[i+1:]...)
+		w.engine.subscriptions.Add(-1)
+	}
+	s.word.Store(s.word.Load() | deadBit)
+	delete(w.seen, s)
+}
+
+// diffCalls compares the calls the watcher has seen on s with current and
+// returns the changes, recording current as seen. Calls are compared by
+// identity: a Call value is immutable, so a new pointer means a change.
+// Caller holds w.mu.
+func (w *Watcher) diffCalls(buf *[]CallChange, s *subscription, current []*Call) []CallChange {
+	seen := w.seen[s]
+	start := len(*buf)
+	for _, c := range current {
+		action, found := CallAdded, false
+		for _, o := range seen {
+			if o.ConnectionID == c.ConnectionID {
+				found = true
+				if o != c {
+					action = CallChanged
+				}
+				break
+			}
+		}
+		if !found || action == CallChanged {
+			*buf = append(*buf, CallChange{Action: action, Call: c})
+		}
+	}
+	for _, o := range seen {
+		gone := true
+		for _, c := range current {
+			if o.ConnectionID == c.ConnectionID {
+				gone = false
+				break
+			}
+		}
+		if gone {
+			*buf = append(*buf, CallChange{Action: CallRemoved, Call: o})
+		}
+	}
+	switch {
+	case len(current) == 0:
+		if seen != nil {
+			delete(w.seen, s)
+		}
+	case len(*buf) > start || seen == nil:
+		if w.seen == nil {
+			w.seen = make(map[*subscription][]*Call)
+		}
+		w.seen[s] = append(seen[:0], current...)
+	}
+	return (*buf)[start:len(*buf):len(*buf)]
+}
+
+// String describes the watcher for logs.
+func (w *Watcher) String() string { return fmt.Sprintf("watcher(%s)", w.user) }
