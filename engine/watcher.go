@@ -127,10 +127,21 @@ func less(a *contact, hash uint64, id string) bool {
 }
 
 // find returns the index of the subscription to c in w.subs, or the insert
-// position and false. Caller holds w.mu.
+// position and false. A subscription to an earlier contact with the same id
+// (removed from the directory, its removal not yet pulled) is dropped: the
+// new subscription's snapshot supersedes the removal. Caller holds w.mu.
 func (w *Watcher) find(c *contact) (int, bool) {
 	i := sort.Search(len(w.subs), func(i int) bool { return !less(w.subs[i].contact, c.hash, c.id) })
-	return i, i < len(w.subs) && w.subs[i].contact == c
+	for i < len(w.subs) && w.subs[i].contact.id == c.id {
+		if w.subs[i].contact == c {
+			return i, true
+		}
+		stale := w.subs[i]
+		w.subs = append(w.subs[:i], w.subs[i+1:]...)
+		w.engine.subscriptions.Add(-1)
+		w.kill(stale)
+	}
+	return i, false
 }
 
 // Subscribe subscribes to the given contacts and appends a snapshot of each
@@ -362,12 +373,11 @@ func (w *Watcher) materialise(s *subscription, pending Section, word uint32) (Up
 // dropRemoved forgets a subscription whose contact was removed. Caller
 // holds w.mu.
 func (w *Watcher) dropRemoved(s *subscription) {
-	if i, ok := w.find(s.contact); ok && w.subs[i] == s {
+	if i, ok := w.find(s.contact); ok {
 		w.subs = append(w.subs[:i], w.subs[i+1:]...)
 		w.engine.subscriptions.Add(-1)
 	}
-	s.word.Store(s.word.Load() | deadBit)
-	delete(w.seen, s)
+	w.kill(s)
 }
 
 // diffCalls compares the calls the watcher has seen on s with current and
