@@ -93,6 +93,7 @@ type contact struct {
 	removed    bool
 	live, dead int // subscription counts in subs
 	groups     []string
+	admin      bool
 	// sessions, sessionIDs and sessionCaps are parallel: one entry per
 	// connected client.
 	sessions    []ClientSession

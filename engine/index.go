@@ -67,6 +67,18 @@ func (s *subscription) mark(changed Section) {
 	}
 }
 
+// markAll is mark without the visibility filter: after a rights change it
+// delivers the sections that became hidden, emptied.
+func (s *subscription) markAll(changed Section) {
+	w := s.word.Load()
+	if w&deadBit != 0 {
+		return
+	}
+	if changed &= unpackFlags(w); changed != 0 && s.pending.Or(uint32(changed)) == 0 {
+		s.watcher.push(s)
+	}
+}
+
 // subArray is the fan-out list of one contact. Readers load it through an
 // atomic pointer and iterate slots [0, n) without locks; the contact's writer
 // (under contact.mu) appends in place (slot first, then n) and copies only to

@@ -28,6 +28,7 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 		c, loaded := sh.contacts.LoadOrCompute(id, func() *contact {
 			c := &contact{id: id, hash: h, shard: sh, systemState: StateAvailable}
 			c.groups = slices.Clone(entry.Groups)
+			c.admin = entry.Administrator
 			in := StateInputs{}
 			snap := &Snapshot{
 				ContactID:     id,
@@ -49,8 +50,10 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 			return c
 		})
 		if !loaded {
+			e.contactAdded(c)
 			return nil
 		}
+		regroup := false
 		err := e.updateContact(c, func(c *contact, next *Snapshot, _ time.Time) Section {
 			var changed Section
 			if !sameData(next.Data, entry.Data) || !slices.Equal(next.PropertyBag, entry.PropertyBag) {
@@ -63,12 +66,16 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 				next.StaticRights2, next.MonitorRights = entry.StaticRights2, entry.MonitorRights
 				changed |= SectionConfig
 			}
+			c.admin = entry.Administrator
 			if !slices.Equal(c.groups, entry.Groups) {
 				c.groups = slices.Clone(entry.Groups)
-				e.groupsChanged(c)
+				regroup = true
 			}
 			return changed
 		})
+		if regroup {
+			e.groupsChanged(c) // rights depend on groups; outside c.mu
+		}
 		if err != ErrUnknownContact {
 			return err
 		}

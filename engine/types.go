@@ -288,4 +288,5 @@ type ContactEntry struct {
 	StaticRights2 uint32
 	MonitorRights uint32
 	Groups        []string // rights groups the contact belongs to
+	Administrator bool     // may change every rights list
 }

@@ -210,8 +210,8 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		}
 		view := snap.View(vis)
 		u := Update{ContactID: c.id, Changed: ret & vis.Sections(), Snapshot: view}
+		delete(w.seen, s) // a snapshot restarts call tracking for this watcher
 		if u.Changed&SectionCalls != 0 {
-			delete(w.seen, s)
 			u.Calls = w.diffCalls(&calls, s, view.Calls)
 		}
 		dst = append(dst, u)
@@ -316,17 +316,10 @@ func (w *Watcher) Pull(dst []Update) []Update {
 	if head == nil {
 		return dst
 	}
-	// The stack is LIFO; reverse it so contacts come out in change order.
-	var prev *subscription
-	for s := head; s != nil; {
-		next := s.next
-		s.next = prev
-		prev, s = s, next
-	}
 	w.mu.Lock()
 	w.calls = w.calls[:0]
-	delivered := 0
-	for s := prev; s != nil; {
+	start := len(dst)
+	for s := head; s != nil; {
 		next := s.next // read before pending is cleared: a pusher may reuse next
 		pending := Section(s.pending.Swap(0))
 		word := s.word.Load()
@@ -334,14 +327,18 @@ func (w *Watcher) Pull(dst []Update) []Update {
 			if pending&sectionRemoved != 0 {
 				dst = append(dst, Update{ContactID: s.contact.id, Removed: true})
 				w.dropRemoved(s)
-				delivered++
 			} else if u, ok := w.materialise(s, pending, word); ok {
 				dst = append(dst, u)
-				delivered++
 			}
 		}
 		s = next
 	}
+	// The stack is LIFO; reverse the output so contacts come out in the
+	// order they first changed (cheaper than walking the list twice).
+	for i, j := start, len(dst)-1; i < j; i, j = i+1, j-1 {
+		dst[i], dst[j] = dst[j], dst[i]
+	}
+	delivered := len(dst) - start
 	w.mu.Unlock()
 	if delivered > 0 {
 		w.engine.deliveries.Add(int64(delivered))
@@ -352,7 +349,9 @@ func (w *Watcher) Pull(dst []Update) []Update {
 // materialise builds the update of one subscription. Caller holds w.mu.
 func (w *Watcher) materialise(s *subscription, pending Section, word uint32) (Update, bool) {
 	vis := unpackVisibility(word)
-	changed := pending & unpackFlags(word) & vis.Sections()
+	// Not filtered by vis.Sections(): after a rights change, sections that
+	// became hidden are delivered emptied (the view has them cleared).
+	changed := pending & unpackFlags(word)
 	if changed == 0 {
 		return Update{}, false
 	}
