@@ -99,16 +99,41 @@ func BenchmarkFanout(b *testing.B) {
 	}
 }
 
+// BenchmarkFanoutRights compares, in one run, the fan-out to 100 watchers
+// per contact for trusted watchers (unfiltered) and for users whose rights
+// on the contacts are a mix of the four visible levels (filtered per watcher).
+func BenchmarkFanoutRights(b *testing.B) {
+	for _, wl := range fanoutWorkloads {
+		b.Run(fmt.Sprintf("unfiltered/%s/watchers=100", wl.name), func(b *testing.B) { benchEngineFanoutWith(b, wl, 100, false) })
+		b.Run(fmt.Sprintf("rights/%s/watchers=100", wl.name), func(b *testing.B) { benchEngineFanoutWith(b, wl, 100, true) })
+	}
+}
+
 func benchEngineFanout(b *testing.B, wl fanoutWorkload, watchers int) {
+	benchEngineFanoutWith(b, wl, watchers, false)
+}
+
+func benchEngineFanoutWith(b *testing.B, wl fanoutWorkload, watchers int, rights bool) {
 	e, _ := newTestEngine(b)
 	ids := make([]string, fanoutContacts)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("sip:c%d@x", i)
 		mustPut(b, e, ids[i])
 	}
+	levels := []Level{LevelPublic, LevelCompany, LevelTeam, LevelPersonal}
 	ws := make([]*Watcher, watchers)
 	for i := range ws {
-		ws[i] = e.NewWatcher(WatcherConfig{})
+		user := ""
+		if rights {
+			user = fmt.Sprintf("sip:w%d@x", i)
+			mustPut(b, e, user)
+			for _, id := range ids {
+				if _, err := e.SetDynamicRights(id, id, user, levels[i%len(levels)], nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		ws[i] = e.NewWatcher(WatcherConfig{User: user})
 		if _, _, err := ws[i].Subscribe(ids, SubscribeOptions{}, nil); err != nil {
 			b.Fatal(err)
 		}

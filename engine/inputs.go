@@ -44,6 +44,7 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 				Capabilities:  emptyCapabilities,
 				Agent:         emptyAgent,
 				visibility:    visibilityFull,
+				filtered:      &dataCache{},
 			}
 			snap.State = ComputeState(&in)
 			c.snap.Store(snap)

@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // mutation changes the copy of a contact's snapshot (next) and the
 // contact's private inputs, and returns the sections it changed (zero: no
@@ -30,7 +33,7 @@ func (e *Engine) updateContact(c *contact, fn mutation) error {
 	now := e.clock.Now()
 	old := c.snap.Load()
 	next := *old
-	next.views = nil
+	next.views = [viewSlots]unsafe.Pointer{}
 	changed := fn(c, &next, now)
 	if changed == 0 {
 		c.mu.Unlock()

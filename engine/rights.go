@@ -94,6 +94,9 @@ func (r Rights) Visibility() Visibility {
 	if r.PhoneSecondary&phoneNumbersMask != 0 {
 		v |= VisibilityOtherLines
 	}
+	if v == visibilityAll {
+		return visibilityFull // Personal sees everything: share the engine's snapshot
+	}
 	return v
 }
 

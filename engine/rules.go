@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // PresenceState is the Presence V2 state word (iPresenceState): the low byte
 // is the base state, the upper bits are flags.
@@ -192,4 +195,32 @@ func Override(overridden bool, prevSystem, nextSystem PresenceState) bool {
 		return true // a new system state other than available
 	}
 	return overridden
+}
+
+var stateNames = map[PresenceState]string{
+	StateUncontrolled: "uncontrolled", StateAvailable: "available", StateBusy: "busy",
+	StateAbsent: "absent", StateDoNotDisturb: "do-not-disturb", StateOutOfOrder: "out-of-order",
+}
+
+var flagNames = []struct {
+	bit  PresenceState
+	name string
+}{
+	{FlagWorkingAfterCall, "working-after-call"}, {FlagConferencing, "conferencing"}, {FlagRinging, "ringing"},
+	{FlagAppointment, "appointment"}, {FlagCall, "call"}, {FlagOffline, "offline"}, {FlagNoteSet, "note"},
+	{FlagIdle, "idle"}, {FlagMobileAvailable, "mobile"},
+}
+
+// String renders the state word, e.g. "busy+call+appointment".
+func (p PresenceState) String() string {
+	out, ok := stateNames[p.Base()]
+	if !ok {
+		out = "state" + strconv.Itoa(int(p.Base()))
+	}
+	for _, f := range flagNames {
+		if p&f.bit != 0 {
+			out += "+" + f.name
+		}
+	}
+	return out
 }

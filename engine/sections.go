@@ -37,5 +37,33 @@ const (
 	sectionRemoved Section = 1 << 31
 )
 
+var sectionNames = []struct {
+	bit  Section
+	name string
+}{
+	{SectionPresence, "presence"}, {SectionData, "data"}, {SectionImage, "image"}, {SectionConfig, "config"},
+	{SectionAbsentState, "absent"}, {SectionNote, "note"}, {SectionAppointments, "appointments"},
+	{SectionLines, "lines"}, {SectionCalls, "calls"}, {SectionForwards, "forwards"},
+	{SectionChallenges, "challenges"}, {SectionRightsOwn, "rights-own"}, {SectionRightsGroup, "rights-group"},
+	{SectionRightsGlobal, "rights-global"}, {SectionAgent, "agent"}, {SectionGrouping, "grouping"},
+}
+
+// String lists the section names, e.g. "presence|calls".
+func (s Section) String() string {
+	out := ""
+	for _, n := range sectionNames {
+		if s&n.bit != 0 {
+			if out != "" {
+				out += "|"
+			}
+			out += n.name
+		}
+	}
+	if out == "" {
+		return "none"
+	}
+	return out
+}
+
 // Has reports whether every bit of x is set in s.
 func (s Section) Has(x Section) bool { return s&x == x }

@@ -42,19 +42,17 @@ type Snapshot struct {
 	// visibility is the filter this snapshot was made for (visibilityFull for
 	// the engine's own copy).
 	visibility Visibility
-	// views caches filtered copies of this snapshot, one per visibility in
-	// use, so a fan-out to many watchers at the same level filters once. It is
-	// a *viewList accessed atomically (an atomic.Pointer would forbid the
-	// struct copy that makes the next version).
-	views unsafe.Pointer
+	// views caches filtered copies of this snapshot (*Snapshot, accessed
+	// atomically), one per visibility in use, so a fan-out to many watchers at
+	// the same level filters once per version. Four slots cover the four
+	// visible levels; a fifth distinct visibility is filtered uncached.
+	views [viewSlots]unsafe.Pointer
+	// filtered caches filtered contact data across versions (shared by
+	// every version of one contact): data changes far less often than state.
+	filtered *dataCache
 }
 
-type viewEntry struct {
-	visibility Visibility
-	view       *Snapshot
-}
-
-type viewList []viewEntry
+const viewSlots = 4
 
 // View returns this snapshot as a watcher with visibility v may see it. The
 // result is cached on the snapshot: concurrent callers share one copy.
@@ -62,26 +60,57 @@ func (s *Snapshot) View(v Visibility) *Snapshot {
 	if v == visibilityFull || s.visibility != visibilityFull {
 		return s
 	}
-	for {
-		list := (*viewList)(atomic.LoadPointer(&s.views))
-		if list != nil {
-			for i := range *list {
-				if (*list)[i].visibility == v {
-					return (*list)[i].view
-				}
+	for i := range s.views {
+		p := atomic.LoadPointer(&s.views[i])
+		if p == nil {
+			view := filterSnapshot(s, v)
+			if atomic.CompareAndSwapPointer(&s.views[i], nil, unsafe.Pointer(view)) {
+				return view
 			}
+			p = atomic.LoadPointer(&s.views[i]) // lost the race: use the winner if it matches
 		}
-		view := filterSnapshot(s, v)
-		var next viewList
-		if list != nil {
-			next = make(viewList, len(*list), len(*list)+1)
-			copy(next, *list)
-		}
-		next = append(next, viewEntry{visibility: v, view: view})
-		if atomic.CompareAndSwapPointer(&s.views, unsafe.Pointer(list), unsafe.Pointer(&next)) {
+		if view := (*Snapshot)(p); view.visibility == v {
 			return view
 		}
 	}
+	return filterSnapshot(s, v)
+}
+
+// dataCache remembers the last filtered copy of a contact's data per data
+// visibility (the three data bits give at most 8 entries).
+type dataCache struct {
+	entries [8]atomic.Pointer[dataCacheEntry]
+}
+
+type dataCacheEntry struct {
+	source, filtered *ContactData
+}
+
+func (c *dataCache) get(d *ContactData, v Visibility) *ContactData {
+	if c == nil {
+		return filterData(d, v)
+	}
+	slot := &c.entries[dataBits(v)]
+	if e := slot.Load(); e != nil && e.source == d {
+		return e.filtered
+	}
+	f := filterData(d, v)
+	slot.Store(&dataCacheEntry{source: d, filtered: f})
+	return f
+}
+
+func dataBits(v Visibility) int {
+	n := 0
+	if v&VisibilityDataPublic != 0 {
+		n |= 1
+	}
+	if v&VisibilityDataCompany != 0 {
+		n |= 2
+	}
+	if v&VisibilityDataPersonal != 0 {
+		n |= 4
+	}
+	return n
 }
 
 var (

@@ -21,6 +21,9 @@ const (
 	// display name, e-mail and the note (which estos shows on every level).
 	VisibilityNone Visibility = 0
 
+	// visibilityAll is every bit above: the same as unfiltered.
+	visibilityAll Visibility = 0xFF
+
 	// visibilityFull means unfiltered: the contact itself, administrators,
 	// and engines running without rights.
 	visibilityFull Visibility = 0xFFFF
@@ -76,7 +79,7 @@ func filterSnapshot(s *Snapshot, v Visibility) *Snapshot {
 		f.Grouping = s.Grouping
 	}
 	if s.Data != nil {
-		f.Data = filterData(s.Data, v)
+		f.Data = s.filtered.get(s.Data, v)
 	}
 	if v&VisibilityDataPublic != 0 {
 		f.PropertyBag = s.PropertyBag

@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+
+# Packages with concurrent code: their tests also run under the race detector.
+RACE_PKGS = ./engine/...
+BENCH_PKGS = ./engine/
+BENCHTIME ?= 1s
+
+.PHONY: all build test vet race unit bench run deps clean
+
+all: build
+
+deps:
+	$(GO) mod download
+
+build: deps
+	$(GO) build ./...
+	$(GO) build -o bin/ ./cmd/...
+
+vet: deps
+	$(GO) vet ./...
+
+unit: deps
+	$(GO) test -short -count=1 ./...
+
+race: deps
+	$(GO) test -short -race -count=1 $(RACE_PKGS)
+
+# make test: go vet, the unit and property tests, and -race on the concurrent packages.
+test: vet unit race
+
+# make bench: the benchmarks with their naive baselines (figures: docs/RESULTS.md).
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(BENCH_PKGS)
+
+# make run: the main job on the embedded default.
+run: deps
+	$(GO) run ./cmd/presencesim demo
+
+clean:
+	rm -rf bin
