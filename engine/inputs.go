@@ -30,7 +30,7 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 			c.groups = slices.Clone(entry.Groups)
 			c.admin = entry.Administrator
 			in := StateInputs{}
-			snap := &Snapshot{
+			snap := nextSnapshot(&Snapshot{
 				ContactID:     id,
 				Version:       1,
 				Data:          entry.Data,
@@ -45,7 +45,7 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 				Agent:         emptyAgent,
 				visibility:    visibilityFull,
 				filtered:      &dataCache{},
-			}
+			})
 			snap.State = ComputeState(&in)
 			c.snap.Store(snap)
 			return c

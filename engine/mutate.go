@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"time"
-	"unsafe"
-)
+import "time"
 
 // mutation changes the copy of a contact's snapshot (next) and the
 // contact's private inputs, and returns the sections it changed (zero: no
@@ -32,14 +29,13 @@ func (e *Engine) updateContact(c *contact, fn mutation) error {
 	}
 	now := e.clock.Now()
 	old := c.snap.Load()
-	next := *old
-	next.views = [viewSlots]unsafe.Pointer{}
-	changed := fn(c, &next, now)
+	next := nextSnapshot(old)
+	changed := fn(c, next, now)
 	if changed == 0 {
 		c.mu.Unlock()
 		return nil
 	}
-	c.recompute(&next, now)
+	c.recompute(next, now)
 	if next.State != old.State {
 		changed |= SectionPresence
 	}
@@ -49,7 +45,8 @@ func (e *Engine) updateContact(c *contact, fn mutation) error {
 		return nil
 	}
 	next.Version = old.Version + 1
-	c.snap.Store(&next)
+	next.Published = time.Now().UnixNano()
+	c.snap.Store(next)
 	c.mu.Unlock()
 	c.shard.updates.Add(1)
 	e.fanout(c, changed)

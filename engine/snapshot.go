@@ -13,6 +13,10 @@ type Snapshot struct {
 	ContactID string
 	Version   uint64
 	State     PresenceState
+	// Published is when this version was published (wall clock, Unix
+	// nanoseconds, whatever the engine clock says): the start of the
+	// apply-to-write latency the server and the simulator measure.
+	Published int64
 
 	Data          *ContactData
 	PropertyBag   []StringPair
@@ -42,11 +46,11 @@ type Snapshot struct {
 	// visibility is the filter this snapshot was made for (visibilityFull for
 	// the engine's own copy).
 	visibility Visibility
-	// views caches filtered copies of this snapshot (*Snapshot, accessed
-	// atomically), one per visibility in use, so a fan-out to many watchers at
-	// the same level filters once per version. Four slots cover the four
-	// visible levels; a fifth distinct visibility is filtered uncached.
-	views [viewSlots]unsafe.Pointer
+	// cache holds filtered copies of this version (see View). It lives in
+	// the same allocation as the snapshot (snapshotBox) but outside the
+	// Snapshot struct, so copying a Snapshot to make the next version never
+	// reads memory that pullers write.
+	cache *viewCache
 	// filtered caches filtered contact data across versions (shared by
 	// every version of one contact): data changes far less often than state.
 	filtered *dataCache
@@ -54,20 +58,46 @@ type Snapshot struct {
 
 const viewSlots = 4
 
+// viewCache holds filtered copies of one version (*Snapshot, accessed
+// atomically), one per visibility in use, so a fan-out to many watchers at
+// the same level filters once per version. Four slots cover the four
+// visible levels; a fifth distinct visibility is filtered uncached.
+type viewCache struct {
+	views [viewSlots]unsafe.Pointer
+}
+
+// snapshotBox allocates a version and its view cache together.
+type snapshotBox struct {
+	snapshot Snapshot
+	cache    viewCache
+}
+
+// nextSnapshot returns a copy of old, with an empty view cache, to become
+// the next version.
+func nextSnapshot(old *Snapshot) *Snapshot {
+	b := &snapshotBox{snapshot: *old}
+	b.snapshot.cache = &b.cache
+	return &b.snapshot
+}
+
 // View returns this snapshot as a watcher with visibility v may see it. The
 // result is cached on the snapshot: concurrent callers share one copy.
 func (s *Snapshot) View(v Visibility) *Snapshot {
 	if v == visibilityFull || s.visibility != visibilityFull {
 		return s
 	}
-	for i := range s.views {
-		p := atomic.LoadPointer(&s.views[i])
+	if s.cache == nil {
+		return filterSnapshot(s, v)
+	}
+	views := &s.cache.views
+	for i := range views {
+		p := atomic.LoadPointer(&views[i])
 		if p == nil {
 			view := filterSnapshot(s, v)
-			if atomic.CompareAndSwapPointer(&s.views[i], nil, unsafe.Pointer(view)) {
+			if atomic.CompareAndSwapPointer(&views[i], nil, unsafe.Pointer(view)) {
 				return view
 			}
-			p = atomic.LoadPointer(&s.views[i]) // lost the race: use the winner if it matches
+			p = atomic.LoadPointer(&views[i]) // lost the race: use the winner if it matches
 		}
 		if view := (*Snapshot)(p); view.visibility == v {
 			return view

@@ -62,6 +62,7 @@ func filterSnapshot(s *Snapshot, v Visibility) *Snapshot {
 	f := &Snapshot{
 		ContactID:     s.ContactID,
 		Version:       s.Version,
+		Published:     s.Published,
 		FeatureSet:    s.FeatureSet,
 		StaticRights:  s.StaticRights,
 		StaticRights2: s.StaticRights2,

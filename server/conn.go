@@ -1,0 +1,327 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/protocol"
+)
+
+// conn is one client connection: a reader goroutine that decodes and
+// dispatches invokes, and a writer goroutine that owns the socket's write
+// side. The writer wakes when the engine has updates for the connection's
+// watcher or when responses are queued, pulls everything pending at once,
+// encodes it and writes it with one system call.
+type conn struct {
+	id  string // the engine's client-session id of this connection
+	srv *Server
+	t   transport
+	log *slog.Logger
+
+	// wrapped: send every message as [ {...} ] (the UCWeb WebSocket route).
+	wrapped bool
+
+	mu sync.Mutex // guards the fields below
+	// out holds framed messages (responses, control frames) for the writer.
+	out     []byte
+	closing bool
+	reason  string
+	// session state, set by login (or by the UCWeb session) on the reader.
+	user       string
+	v2         bool // the client announced V2 events (or UCWeb)
+	negotiated bool
+	watcher    *engine.Watcher // the client's subscriptions
+	mine       *engine.Watcher // the user's own absent state and note (asnUpdateMy... events)
+
+	wake      chan struct{} // writer wake-up, capacity 1
+	done      chan struct{} // closed when the writer has exited
+	closeOnce sync.Once
+
+	// tokens is a simple invoke rate limiter (reader goroutine only).
+	tokens     float64
+	lastRefill time.Time
+
+	bytesOut atomic.Int64
+}
+
+func (s *Server) newConn(t transport, wrapped bool) *conn {
+	c := &conn{
+		id:         newID(),
+		srv:        s,
+		t:          t,
+		wrapped:    wrapped,
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		tokens:     float64(s.cfg.InvokeBurst),
+		lastRefill: time.Now(),
+	}
+	c.log = s.log.With("remote", t.remote(), "transport", t.kind())
+	s.metrics.connections.Add(1)
+	s.metrics.connectionsTotal.Add(1)
+	return c
+}
+
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queue appends one framed message for the writer. Past the slow-consumer
+// budget the connection is closed: memory per connection stays bounded.
+func (c *conn) queue(payload []byte) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.out = c.t.appendFrame(c.out, payload)
+	over := len(c.out) > c.srv.cfg.MaxPendingBytes
+	c.mu.Unlock()
+	if over {
+		c.srv.metrics.slowConsumerCloses.Add(1)
+		c.shutdown("slow consumer: more than MaxPendingBytes queued")
+		return
+	}
+	c.signal()
+}
+
+// shutdown asks the writer to flush what is queued, say goodbye and close.
+func (c *conn) shutdown(reason string) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing = true
+		c.reason = reason
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// serve runs the connection until it ends. It runs the reader loop on the
+// calling goroutine and the writer on a new one.
+func (c *conn) serve() {
+	go c.writeLoop()
+	c.readLoop()
+	c.shutdown("client closed the connection")
+	select {
+	case <-c.done:
+	case <-time.After(c.srv.cfg.WriteTimeout + time.Second):
+	}
+	c.finish()
+}
+
+// finish releases the connection's subscriptions. Idempotent.
+func (c *conn) finish() {
+	c.closeOnce.Do(func() {
+		_ = c.t.close()
+		c.mu.Lock()
+		w, m, user := c.watcher, c.mine, c.user
+		c.watcher, c.mine = nil, nil
+		c.mu.Unlock()
+		if w != nil {
+			w.Close()
+		}
+		if m != nil {
+			m.Close()
+		}
+		if user != "" {
+			c.srv.clientGone(user, c)
+			_ = c.srv.cfg.Engine.ClientLogout(user, c.id)
+		}
+		c.srv.metrics.connections.Add(-1)
+		c.log.Debug("connection closed", "user", user, "reason", c.reason)
+	})
+}
+
+func (c *conn) readLoop() {
+	for {
+		deadline := time.Now().Add(c.srv.cfg.IdleTimeout)
+		msg, err := c.t.readMessage(deadline)
+		if err != nil {
+			switch {
+			case errors.Is(err, errTooLarge):
+				c.srv.metrics.rejects.Add(1)
+				c.sendReject(0, false, protocol.ErrResponseTooBig, "message exceeds MaxFrameBytes")
+				c.shutdown("message too large")
+			case errors.Is(err, errBinary):
+				c.srv.metrics.rejects.Add(1)
+				c.sendReject(0, false, protocol.ErrFunctionMissing, "BER encoding is not supported; use JSON")
+				c.shutdown("BER frame")
+			default:
+				c.mu.Lock()
+				if !c.closing {
+					c.reason = "read: " + err.Error()
+				}
+				c.mu.Unlock()
+			}
+			return
+		}
+		c.srv.metrics.messagesIn.Add(1)
+		c.srv.metrics.bytesIn.Add(int64(len(msg)))
+		if !c.handle(msg) {
+			return
+		}
+	}
+}
+
+// writeLoop is the only writer of the socket.
+func (c *conn) writeLoop() {
+	defer close(c.done)
+	var (
+		buf      []byte
+		payload  []byte
+		updates  []engine.Update
+		wire     protocol.AsnPresenceV2
+		enc      = presenceEncoder{engine: c.srv.cfg.Engine}
+		keep     = time.NewTicker(c.srv.cfg.KeepAliveInterval)
+		lastSent = time.Now()
+	)
+	defer keep.Stop()
+	for {
+		c.mu.Lock()
+		w, m := c.watcher, c.mine
+		enc.user = c.user
+		c.mu.Unlock()
+		var ready, mineReady <-chan struct{}
+		if w != nil {
+			ready = w.Ready()
+		}
+		if m != nil {
+			mineReady = m.Ready()
+		}
+		select {
+		case <-c.wake:
+		case <-ready:
+		case <-mineReady:
+		case <-keep.C:
+			if time.Since(lastSent) >= c.srv.cfg.KeepAliveInterval {
+				payload, _ = protocol.AppendEvent(payload[:0], keepAliveOperation, &protocol.AsnTransportKeepAliveArgument{}, c.wrapped)
+				c.queue(payload)
+			}
+			continue
+		}
+		c.mu.Lock()
+		buf = append(buf[:0], c.out...)
+		c.out = c.out[:0]
+		closing, reason, v2 := c.closing, c.reason, c.v2
+		c.mu.Unlock()
+		start := time.Now()
+		n := 0
+		if m != nil {
+			updates = m.Pull(updates[:0])
+			for i := range updates {
+				buf = c.appendOwnEvents(buf, &payload, &updates[i])
+			}
+		}
+		if w != nil {
+			updates = w.Pull(updates[:0])
+			for i := range updates {
+				u := &updates[i]
+				payload = payload[:0]
+				if u.Removed {
+					payload = protocol.AppendRemovePresenceEvent(payload, u.ContactID, c.wrapped)
+				} else {
+					enc.presence(&wire, u)
+					if v2 {
+						payload = protocol.AppendUpdatePresenceV2Event(payload, &wire, uint32(u.Changed), c.wrapped)
+					} else {
+						payload = appendLegacyUpdate(payload, &wire, u, c.wrapped)
+					}
+					c.srv.metrics.observeLatency(start, u.Snapshot.Published)
+				}
+				buf = c.t.appendFrame(buf, payload)
+				n++
+				if len(buf) >= c.srv.cfg.MaxBatchBytes {
+					if !c.flush(buf) {
+						return
+					}
+					buf = buf[:0]
+				}
+			}
+		}
+		if closing {
+			buf = c.t.closeFrame(buf, 1000, reason)
+		}
+		if len(buf) > 0 && !c.flush(buf) {
+			return
+		}
+		if n > 0 {
+			c.srv.metrics.deliveries.Add(int64(n))
+			lastSent = time.Now()
+		}
+		if closing {
+			c.log.Info("closing connection", "user", enc.user, "reason", reason)
+			_ = c.t.close()
+			return
+		}
+	}
+}
+
+// flush writes framed bytes with one call; false when the connection died.
+func (c *conn) flush(buf []byte) bool {
+	err := c.t.write(buf, time.Now().Add(c.srv.cfg.WriteTimeout))
+	c.srv.metrics.writes.Add(1)
+	c.srv.metrics.bytesOut.Add(int64(len(buf)))
+	c.bytesOut.Add(int64(len(buf)))
+	if err != nil {
+		c.mu.Lock()
+		if !c.closing {
+			c.closing = true
+			c.reason = "write: " + err.Error()
+			if isTimeout(err) {
+				c.reason = "slow consumer: write timed out"
+				c.srv.metrics.slowConsumerCloses.Add(1)
+			}
+		}
+		reason := c.reason
+		c.mu.Unlock()
+		c.log.Info("closing connection", "reason", reason)
+		_ = c.t.close()
+		return false
+	}
+	return true
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+// appendOwnEvents turns a change of the user's own contact into the
+// asnUpdateMyAbsentStateV2 / asnUpdateMyCustomNote events.
+func (c *conn) appendOwnEvents(buf []byte, payload *[]byte, u *engine.Update) []byte {
+	if u.Removed {
+		return buf
+	}
+	s := u.Snapshot
+	if u.Changed&engine.SectionAbsentState != 0 {
+		a := absentState(u.ContactID, s.Absent, s.State)
+		*payload = protocol.AppendUpdateMyAbsentStateV2Event((*payload)[:0], &a, c.wrapped)
+		buf = c.t.appendFrame(buf, *payload)
+	}
+	if u.Changed&engine.SectionNote != 0 {
+		n := customNote(u.ContactID, s)
+		*payload = protocol.AppendUpdateMyCustomNoteEvent((*payload)[:0], &n, c.wrapped)
+		buf = c.t.appendFrame(buf, *payload)
+	}
+	return buf
+}
+
+// allowInvoke is a token bucket: InvokeRate per second, InvokeBurst deep.
+func (c *conn) allowInvoke(now time.Time) bool {
+	c.tokens += now.Sub(c.lastRefill).Seconds() * float64(c.srv.cfg.InvokeRate)
+	c.lastRefill = now
+	if max := float64(c.srv.cfg.InvokeBurst); c.tokens > max {
+		c.tokens = max
+	}
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}
