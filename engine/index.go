@@ -128,7 +128,15 @@ func (c *contact) removeSubscription() {
 // rebuildSubscriptions publishes a new array holding the live subscriptions
 // of old with room for extra more (growth factor 1.5). Caller holds c.mu.
 func (c *contact) rebuildSubscriptions(old *subArray, extra int) *subArray {
-	size := c.live + extra
+	live := 0
+	if old != nil {
+		old.forEach(func(s *subscription) {
+			if s.word.Load()&deadBit == 0 {
+				live++
+			}
+		})
+	}
+	size := live + extra
 	if extra > 0 {
 		size += size / 2
 		if size < 4 {

@@ -139,3 +139,54 @@ func TestStressConcurrent(t *testing.T) {
 		t.Fatalf("nothing happened: %+v", st)
 	}
 }
+
+// TestConcurrentCloseCompaction closes many watchers of one contact from
+// several goroutines while others subscribe, forcing compactions of the
+// contact's array concurrently (a regression test: the live count once
+// drifted from the dead bits and a rebuild overflowed).
+func TestConcurrentCloseCompaction(t *testing.T) {
+	e, _ := newTestEngine(t)
+	mustPut(t, e, "ceo")
+	for round := 0; round < 20; round++ {
+		ws := make([]*Watcher, 300)
+		for i := range ws {
+			ws[i] = e.NewWatcher(WatcherConfig{})
+			if _, _, err := ws[i].Subscribe([]string{"ceo"}, SubscribeOptions{}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for g := 0; g < 6; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := g; i < len(ws); i += 6 {
+					if i%3 != 0 {
+						ws[i].Close()
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		c := e.lookup("ceo")
+		c.mu.Lock()
+		live := 0
+		c.subs.Load().forEach(func(s *subscription) {
+			if s.word.Load()&deadBit == 0 {
+				live++
+			}
+		})
+		if live != c.live {
+			c.mu.Unlock()
+			t.Fatalf("round %d: live count %d, array holds %d live", round, c.live, live)
+		}
+		c.mu.Unlock()
+		must(t, e.SetNote("ceo", fmt.Sprint(round)))
+		for i, w := range ws {
+			if got, want := len(w.Pull(nil)), map[bool]int{true: 1, false: 0}[i%3 == 0]; got != want {
+				t.Fatalf("round %d watcher %d: %d updates, want %d", round, i, got, want)
+			}
+			w.Close()
+		}
+	}
+}

@@ -266,8 +266,14 @@ func (w *Watcher) Unsubscribe(ids []string) {
 	e.subscriptions.Add(-int64(removed))
 }
 
-// kill marks s dead and detaches it from its contact. Caller holds w.mu.
+// kill marks s dead and detaches it from its contact. The dead bit is set
+// under the contact's lock so that the contact's live count and the dead bits
+// in its array always agree. Caller holds w.mu.
 func (w *Watcher) kill(s *subscription) {
+	delete(w.seen, s)
+	c := s.contact
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for {
 		old := s.word.Load()
 		if old&deadBit != 0 {
@@ -277,11 +283,7 @@ func (w *Watcher) kill(s *subscription) {
 			break
 		}
 	}
-	delete(w.seen, s)
-	c := s.contact
-	c.mu.Lock()
 	c.removeSubscription()
-	c.mu.Unlock()
 }
 
 // Close ends every subscription of the watcher. Further Subscribe calls fail.
