@@ -60,6 +60,12 @@ type WatcherConfig struct {
 	// User is the contact id of the watching user; rights are evaluated for
 	// it. Empty means a trusted system watcher that sees everything.
 	User string
+	// Notify, when set, is called (instead of a send on Ready) each time the
+	// watcher goes from nothing pending to something pending. It runs on the
+	// goroutine of the source update and must not block: a connection writer
+	// uses it to share one wake-up channel between its watchers and its
+	// response queue.
+	Notify func()
 }
 
 // Watcher is one consumer of updates: in the server, one client
@@ -70,6 +76,7 @@ type Watcher struct {
 	engine *Engine
 	user   string
 	ready  chan struct{}
+	notify func()
 
 	// dirty is the head of a lock-free stack of subscriptions with pending
 	// changes (Treiber stack; only pushes and pop-all, so no ABA).
@@ -87,7 +94,7 @@ type Watcher struct {
 // NewWatcher returns a watcher with no subscriptions.
 func (e *Engine) NewWatcher(cfg WatcherConfig) *Watcher {
 	e.watchers.Inc()
-	return &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1)}
+	return &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1), notify: cfg.Notify}
 }
 
 // User returns the watcher's user id.
@@ -105,9 +112,13 @@ func (w *Watcher) push(s *subscription) {
 		s.next = head
 		if w.dirty.CompareAndSwap(head, s) {
 			if head == nil {
-				select {
-				case w.ready <- struct{}{}:
-				default:
+				if w.notify != nil {
+					w.notify()
+				} else {
+					select {
+					case w.ready <- struct{}{}:
+					default:
+					}
 				}
 			}
 			return

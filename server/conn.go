@@ -46,6 +46,7 @@ type conn struct {
 	lastRefill time.Time
 
 	bytesOut atomic.Int64
+	deadline time.Time // current write deadline (writer goroutine only)
 }
 
 func (s *Server) newConn(t transport, wrapped bool) *conn {
@@ -183,21 +184,10 @@ func (c *conn) writeLoop() {
 	)
 	defer keep.Stop()
 	for {
-		c.mu.Lock()
-		w, m := c.watcher, c.mine
-		enc.user = c.user
-		c.mu.Unlock()
-		var ready, mineReady <-chan struct{}
-		if w != nil {
-			ready = w.Ready()
-		}
-		if m != nil {
-			mineReady = m.Ready()
-		}
+		// Both watchers notify c.wake (WatcherConfig.Notify), so one channel
+		// covers engine updates and queued responses.
 		select {
 		case <-c.wake:
-		case <-ready:
-		case <-mineReady:
 		case <-keep.C:
 			if time.Since(lastSent) >= c.srv.cfg.KeepAliveInterval {
 				payload, _ = protocol.AppendEvent(payload[:0], keepAliveOperation, &protocol.AsnTransportKeepAliveArgument{}, c.wrapped)
@@ -209,6 +199,8 @@ func (c *conn) writeLoop() {
 		buf = append(buf[:0], c.out...)
 		c.out = c.out[:0]
 		closing, reason, v2 := c.closing, c.reason, c.v2
+		w, m := c.watcher, c.mine
+		enc.user = c.user
 		c.mu.Unlock()
 		start := time.Now()
 		n := 0
@@ -264,7 +256,13 @@ func (c *conn) writeLoop() {
 
 // flush writes framed bytes with one call; false when the connection died.
 func (c *conn) flush(buf []byte) bool {
-	err := c.t.write(buf, time.Now().Add(c.srv.cfg.WriteTimeout))
+	// Re-arming the deadline costs a poller call; refresh it only when less
+	// than half of WriteTimeout is left (a write still gets at least half).
+	now := time.Now()
+	if c.deadline.Sub(now) < c.srv.cfg.WriteTimeout/2 {
+		c.deadline = now.Add(c.srv.cfg.WriteTimeout)
+	}
+	err := c.t.write(buf, c.deadline)
 	c.srv.metrics.writes.Add(1)
 	c.srv.metrics.bytesOut.Add(int64(len(buf)))
 	c.bytesOut.Add(int64(len(buf)))

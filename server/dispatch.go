@@ -496,8 +496,8 @@ func logonCode(err error) (int, string) {
 // events, and a client session in the engine (the user is online).
 func (c *conn) attach(user User, v2 bool, device engine.Device) error {
 	e := c.srv.cfg.Engine
-	w := e.NewWatcher(engine.WatcherConfig{User: user.ID})
-	mine := e.NewWatcher(engine.WatcherConfig{User: user.ID})
+	w := e.NewWatcher(engine.WatcherConfig{User: user.ID, Notify: c.signal})
+	mine := e.NewWatcher(engine.WatcherConfig{User: user.ID, Notify: c.signal})
 	if _, _, err := mine.Subscribe([]string{user.ID}, engine.SubscribeOptions{Events: engine.SectionAbsentState | engine.SectionNote, Return: engine.SectionPresence, DontRequestPermissions: true}, nil); err != nil {
 		w.Close()
 		mine.Close()

@@ -37,7 +37,9 @@ type LogonError struct {
 	Msg  string
 }
 
-func (e *LogonError) Error() string { return fmt.Sprintf("server: logon failed (%d): %s", e.Code, e.Msg) }
+func (e *LogonError) Error() string {
+	return fmt.Sprintf("server: logon failed (%d): %s", e.Code, e.Msg)
+}
 
 // Authenticator checks credentials. Errors should be *LogonError; anything
 // else is reported as code 100 (internal server error).

@@ -45,12 +45,13 @@ var errBinary = errors.New("server: BER encoding is not supported, use JSON")
 // control-frame replies are redirected to the writer (ping/close handlers),
 // so no two goroutines write the socket.
 type wsTransport struct {
-	c       *websocket.Conn
-	netConn net.Conn
-	max     int
-	buf     []byte
-	onPing  func(data []byte)
-	onClose func(code int, text string)
+	c        *websocket.Conn
+	netConn  net.Conn
+	max      int
+	buf      []byte
+	onPing   func(data []byte)
+	onClose  func(code int, text string)
+	deadline time.Time
 }
 
 func newWSTransport(c *websocket.Conn, max int, onPing func([]byte), onClose func(int, string)) *wsTransport {
@@ -109,7 +110,10 @@ func appendWSFrame(dst []byte, opcode byte, payload []byte) []byte {
 }
 
 func (t *wsTransport) write(p []byte, deadline time.Time) error {
-	_ = t.netConn.SetWriteDeadline(deadline)
+	if !deadline.Equal(t.deadline) {
+		t.deadline = deadline
+		_ = t.netConn.SetWriteDeadline(deadline)
+	}
 	_, err := t.netConn.Write(p)
 	return err
 }
@@ -130,10 +134,11 @@ func (t *wsTransport) remote() string { return t.netConn.RemoteAddr().String() }
 
 // tcpTransport speaks the 'J' + 7 digits + JSON framing.
 type tcpTransport struct {
-	conn net.Conn
-	r    *bufio.Reader
-	max  int
-	buf  []byte
+	conn     net.Conn
+	r        *bufio.Reader
+	max      int
+	buf      []byte
+	deadline time.Time
 }
 
 func newTCPTransport(conn net.Conn, max int) *tcpTransport {
@@ -164,7 +169,10 @@ func (t *tcpTransport) appendFrame(dst, payload []byte) []byte {
 }
 
 func (t *tcpTransport) write(p []byte, deadline time.Time) error {
-	_ = t.conn.SetWriteDeadline(deadline)
+	if !deadline.Equal(t.deadline) {
+		t.deadline = deadline
+		_ = t.conn.SetWriteDeadline(deadline)
+	}
 	_, err := t.conn.Write(p)
 	return err
 }

@@ -26,6 +26,7 @@ type User struct {
 	// Groups are the rights groups the user belongs to.
 	Groups []string
 
+	// Contact data, copied into engine.ContactData by ContactEntry.
 	DisplayName, FirstName, LastName string
 	EMail, JobTitle, Company         string
 	Department, OfficeRoom           string

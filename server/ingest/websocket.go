@@ -1,0 +1,199 @@
+package ingest
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+)
+
+// ServeWebSocket handles GET /ingest/v1/stream. The bearer token is checked
+// before the upgrade (401, no WebSocket). Each text or binary message is
+// one NDJSON batch, optionally headed by a line {"seq":n}; the server
+// applies the batch and answers with one ack
+// {"seq":n,"applied":a,"failed":f,"errors":[...]}, in message order. A
+// batch over MaxEvents or MaxLineBytes is acked with "error" and nothing
+// applied; a message over MaxBatchBytes closes the connection with 1009.
+func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() {
+		ctx.Response.Header.Set("Allow", "GET")
+		h.refuse(ctx, fasthttp.StatusMethodNotAllowed, 0, errors.New("ingest: method not allowed, use GET"))
+		return
+	}
+	if !h.authorize(ctx) {
+		return
+	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		h.refuse(ctx, fasthttp.StatusServiceUnavailable, 0, errors.New("ingest: shutting down"))
+		return
+	}
+	remote := ctx.RemoteAddr().String()
+	if err := h.upgrader.Upgrade(ctx, func(conn *websocket.Conn) { h.serveConn(conn, remote) }); err != nil {
+		h.log.Info("ingest: websocket handshake failed", "remote", remote, "error", err)
+	}
+}
+
+// serveConn runs one connection: read a message, apply it, write its ack.
+// One goroutine does all three, so acks leave in message order and there is
+// a single writer (the library allows one); the client pipelines by sending
+// the next batches while the server applies, TCP buffering them.
+func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
+	if !h.track(conn) {
+		conn.Close()
+		return
+	}
+	defer h.untrack(conn)
+	h.log.Debug("ingest: websocket open", "remote", remote)
+	conn.SetReadLimit(int64(h.limits.MaxBatchBytes))
+	w := h.workers.Get().(*worker)
+	defer h.workers.Put(w)
+	var (
+		msg []byte
+		seq uint64
+	)
+	for {
+		if h.idle > 0 {
+			conn.SetReadDeadline(time.Now().Add(h.idle))
+		}
+		_, r, err := conn.NextReader()
+		if err == nil {
+			msg, err = readMessage(r, msg[:0])
+		}
+		if err != nil {
+			h.closeReason(remote, err)
+			return
+		}
+		h.bytes.Add(uint64(len(msg)))
+		seq++
+		body, firstLine := msg, 0
+		if line, rest := cutLine(msg); len(line) > 0 {
+			if n, ok := parseHeader(line); ok {
+				seq, body, firstLine = n, rest, 1
+			}
+		}
+		res, err := w.applier.apply(body, firstLine)
+		if err != nil {
+			h.refused.Add(1)
+			_, line := statusOf(err)
+			h.log.Info("ingest: batch refused", "remote", remote, "seq", seq, "error", err)
+			w.out = appendRefusal(w.out[:0], seq, true, line, err)
+		} else {
+			h.count(res)
+			w.out = AppendAck(w.out[:0], seq, res)
+		}
+		conn.SetWriteDeadline(time.Now().Add(h.write))
+		if err := conn.WriteMessage(websocket.TextMessage, w.out); err != nil {
+			h.log.Info("ingest: websocket ack not sent", "remote", remote, "seq", seq, "error", err)
+			return
+		}
+		if cap(msg) > maxKeptBuffer {
+			msg = nil // a huge batch: do not keep its buffer for the connection's life
+		}
+	}
+}
+
+// maxKeptBuffer is the largest message buffer a connection keeps between
+// messages: a 1,000-event batch is about 150 KiB.
+const maxKeptBuffer = 1 << 20
+
+// closeReason logs why a connection ended: at Debug for a normal close or
+// a vanished peer, at Info for a broken protocol or a message over the limit.
+func (h *Handler) closeReason(remote string, err error) {
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		h.refused.Add(1)
+		h.log.Info("ingest: websocket message over MaxBatchBytes, closing", "remote", remote, "limit", h.limits.MaxBatchBytes)
+	case websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		h.log.Debug("ingest: websocket closed", "remote", remote, "error", err)
+	default:
+		h.log.Info("ingest: websocket closed", "remote", remote, "error", err)
+	}
+}
+
+// readMessage reads a whole message into buf (the library bounds it by the
+// read limit).
+func readMessage(r io.Reader, buf []byte) ([]byte, error) {
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 64<<10)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// parseHeader recognises the optional first line of a WebSocket message:
+// an object whose only member is "seq", a non-negative integer.
+func parseHeader(line []byte) (uint64, bool) {
+	var s scanner
+	s.reset(line)
+	if s.open('{', "'{'") != nil {
+		return 0, false
+	}
+	key, ok, err := s.nextKey(true)
+	if err != nil || !ok || string(key) != "seq" {
+		return 0, false
+	}
+	seq, err := s.integer(0, 1<<63-1)
+	if err != nil {
+		return 0, false
+	}
+	if _, more, err := s.nextKey(false); err != nil || more || s.end() != nil {
+		return 0, false
+	}
+	return uint64(seq), true
+}
+
+func (h *Handler) track(conn *websocket.Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[conn] = struct{}{}
+	h.wsOpen.Add(1)
+	h.wsTotal.Add(1)
+	return true
+}
+
+func (h *Handler) untrack(conn *websocket.Conn) {
+	h.mu.Lock()
+	delete(h.conns, conn)
+	h.mu.Unlock()
+	h.wsOpen.Add(-1)
+}
+
+// Close refuses new WebSocket connections and closes the open ones with
+// 1001 (going away). A batch being applied finishes, but its ack may not
+// reach the client: a client resends unacknowledged batches, which is safe
+// because every op sets state (see docs/INGEST.md). HTTP requests are the
+// fasthttp Server's to drain (Server.Shutdown).
+func (h *Handler) Close() {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*websocket.Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	deadline := time.Now().Add(time.Second)
+	for _, c := range conns {
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), deadline)
+		c.Close()
+	}
+}
