@@ -283,9 +283,10 @@ func (e *Engine) CurrentRightsFor(watcher, contact string) CurrentRights {
 }
 
 // mayChange reports whether actor may change owner's personal list: its
-// own, as administrator, or with the CHANGEABLE right on owner.
+// own, as administrator, or with the CHANGEABLE right on owner. The empty
+// actor is the embedding system itself (directory import, admin tools).
 func (e *Engine) mayChange(actor, owner string) bool {
-	if actor == owner || e.isAdmin(actor) {
+	if actor == "" || actor == owner || e.isAdmin(actor) {
 		return true
 	}
 	return e.EffectiveRights(actor, owner).Presence&RightChangeable != 0

@@ -97,10 +97,10 @@ func TestRoundTrip(t *testing.T) {
 		events = append(events, ev)
 	}
 	full := &engine.ContactData{DisplayName: "Ä \"quoted\" \\ \n\t\u2028", EMail: "x@y", Valid: true, PrivateContact: -3,
-		CustomFields: []engine.StringPair{{"k", "v"}}, OtherAddress: engine.Address{Street: "Main St 1"}}
+		CustomFields: []engine.StringPair{{Key: "k", Value: "v"}}, OtherAddress: engine.Address{Street: "Main St 1"}}
 	events = append(events,
 		Event{Op: OpPutContact, Contact: "c", ID: "i", Entry: engine.ContactEntry{Data: full,
-			PropertyBag: []engine.StringPair{{"a", "b"}}, FeatureSet: 1 << 31, StaticRights: 2, StaticRights2: 3,
+			PropertyBag: []engine.StringPair{{Key: "a", Value: "b"}}, FeatureSet: 1 << 31, StaticRights: 2, StaticRights2: 3,
 			MonitorRights: 4, Groups: []string{"g1", "g2"}, Administrator: true}},
 		Event{Op: OpPutCall, Contact: "c", Call: engine.Call{ConnectionID: "x", State: engine.CallState(12345),
 			Type: engine.CallTypeConferenceMemberPending, JournalType: engine.JournalRequestedScreenSharing,

@@ -63,7 +63,7 @@ type Handler struct {
 	wsOpen                            atomic.Int64
 
 	mu     sync.Mutex // guards conns and closed
-	conns  map[*websocket.Conn]struct{}
+	conns  map[*wsConn]struct{}
 	closed bool
 }
 
@@ -97,7 +97,7 @@ func New(cfg Config) (*Handler, error) {
 		write: cfg.WriteTimeout,
 		idle:  cfg.IdleTimeout,
 		log:   cfg.Logger,
-		conns: map[*websocket.Conn]struct{}{},
+		conns: map[*wsConn]struct{}{},
 	}
 	if h.write <= 0 {
 		h.write = 10 * time.Second

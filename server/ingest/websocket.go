@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -43,11 +44,12 @@ func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
 // a single writer (the library allows one); the client pipelines by sending
 // the next batches while the server applies, TCP buffering them.
 func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
-	if !h.track(conn) {
+	c := &wsConn{conn: conn}
+	if !h.track(c) {
 		conn.Close()
 		return
 	}
-	defer h.untrack(conn)
+	defer h.untrack(c)
 	h.log.Debug("ingest: websocket open", "remote", remote)
 	conn.SetReadLimit(int64(h.limits.MaxBatchBytes))
 	w := h.workers.Get().(*worker)
@@ -159,22 +161,37 @@ func parseHeader(line []byte) (uint64, bool) {
 	return uint64(seq), true
 }
 
-func (h *Handler) track(conn *websocket.Conn) bool {
+// wsConn is an open connection as Close sees it.
+type wsConn struct {
+	conn *websocket.Conn
+	// mu guards finished and makes Close and the end of serveConn exclusive:
+	// once serveConn has returned, fasthttp reuses the connection object,
+	// which Close must no longer touch.
+	mu       sync.Mutex
+	finished bool
+}
+
+func (h *Handler) track(c *wsConn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return false
 	}
-	h.conns[conn] = struct{}{}
+	h.conns[c] = struct{}{}
 	h.wsOpen.Add(1)
 	h.wsTotal.Add(1)
 	return true
 }
 
-func (h *Handler) untrack(conn *websocket.Conn) {
+// untrack runs when serveConn returns; it waits for a Close in progress on
+// this connection.
+func (h *Handler) untrack(c *wsConn) {
 	h.mu.Lock()
-	delete(h.conns, conn)
+	delete(h.conns, c)
 	h.mu.Unlock()
+	c.mu.Lock()
+	c.finished = true
+	c.mu.Unlock()
 	h.wsOpen.Add(-1)
 }
 
@@ -182,18 +199,30 @@ func (h *Handler) untrack(conn *websocket.Conn) {
 // 1001 (going away). A batch being applied finishes, but its ack may not
 // reach the client: a client resends unacknowledged batches, which is safe
 // because every op sets state (see docs/INGEST.md). HTTP requests are the
-// fasthttp Server's to drain (Server.Shutdown).
+// fasthttp Server's to drain (Server.Shutdown). Close returns when every
+// connection has been told; it takes at most a second.
 func (h *Handler) Close() {
 	h.mu.Lock()
 	h.closed = true
-	conns := make([]*websocket.Conn, 0, len(h.conns))
+	conns := make([]*wsConn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
 	h.mu.Unlock()
 	deadline := time.Now().Add(time.Second)
+	var wg sync.WaitGroup
 	for _, c := range conns {
-		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), deadline)
-		c.Close()
+		wg.Add(1)
+		go func() { // in parallel: a stuck peer costs the deadline once, not once each
+			defer wg.Done()
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if !c.finished {
+				c.conn.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), deadline)
+				c.conn.Close()
+			}
+		}()
 	}
+	wg.Wait()
 }

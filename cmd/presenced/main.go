@@ -1,0 +1,240 @@
+// Command presenced is the presence server: the UCServer client protocol
+// (ROSE JSON over WebSocket and raw TCP), the ingest API for phones,
+// calendars and other sources, /metrics and /healthz.
+//
+//	presenced [flags]                 serve (with no flags: the embedded demo directory on loopback)
+//	presenced hash-password           read a password on stdin, print its hash for the directory file
+//	presenced token USER              print a bearer token for USER (load tests)
+//
+// Every flag can also be set by an environment variable: PRESENCED_ plus the
+// flag name in upper case with dashes as underscores (docs/OPERATIONS.md).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // served only on the loopback -pprof listener
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/server"
+	"github.com/ucpresence/presence/server/auth"
+)
+
+type options struct {
+	httpAddr, tcpAddr, pprofAddr string
+	directory, jwtKey, logLevel  string
+	ingestToken                  string
+	maxFrame, maxSubsCall        int
+	maxSubsConn, invokeRate      int
+	maxPending                   int
+	writeTimeout, idleTimeout    time.Duration
+	shutdownTimeout              time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("presenced", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:7224", "HTTP/WebSocket listen address (UCWeb routes, ingest, metrics); empty disables")
+	fs.StringVar(&o.tcpAddr, "tcp", "127.0.0.1:7226", "raw TCP listen address ('J' framing); empty disables")
+	fs.StringVar(&o.pprofAddr, "pprof", "127.0.0.1:6060", "pprof listen address, loopback only; empty disables")
+	fs.StringVar(&o.directory, "directory", "", "user directory YAML file (docs/AUTH.md); empty uses the embedded demo directory")
+	fs.StringVar(&o.jwtKey, "jwt-key", "", "HS256 signing key for bearer tokens; empty generates a random key per process")
+	fs.StringVar(&o.ingestToken, "ingest-token", "", "bearer token sources must present to the ingest API; empty accepts tokens of administrator users")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&o.maxFrame, "max-frame-bytes", 1<<20, "largest accepted client message")
+	fs.IntVar(&o.maxSubsCall, "max-subscriptions-per-call", 10000, "contact ids per subscribe")
+	fs.IntVar(&o.maxSubsConn, "max-subscriptions-per-conn", 20000, "subscriptions per connection")
+	fs.IntVar(&o.invokeRate, "invoke-rate", 200, "sustained invokes per second per connection")
+	fs.IntVar(&o.maxPending, "max-pending-bytes", 4<<20, "slow-consumer budget of queued bytes per connection")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "a client that does not read for this long is closed")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "a client that sends nothing for this long is closed")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for clients")
+	// Environment variables first, flags override.
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv("PRESENCED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))); ok {
+			_ = f.Value.Set(v)
+		}
+	})
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.pprofAddr != "" {
+		host, _, err := net.SplitHostPort(o.pprofAddr)
+		if err != nil || !(host == "127.0.0.1" || host == "::1" || host == "localhost") {
+			return nil, fmt.Errorf("-pprof must be a loopback address, got %q", o.pprofAddr)
+		}
+	}
+	return o, nil
+}
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "hash-password":
+			os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
+		case "token":
+			os.Exit(issueToken(os.Args[2:], os.Stdout, os.Stderr))
+		}
+	}
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "presenced:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "presenced:", err)
+		os.Exit(1)
+	}
+}
+
+// started reports the bound addresses (tests listen on port 0).
+type started struct{ HTTP, TCP string }
+
+func run(ctx context.Context, o *options, ready func(started)) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	dir, err := loadDirectory(o.directory)
+	if err != nil {
+		return err
+	}
+	var key []byte // nil: a random key per process
+	if o.jwtKey != "" {
+		key = []byte(o.jwtKey)
+	}
+	authn, err := auth.New(auth.Config{Directory: dir, SigningKey: key})
+	if err != nil {
+		return err
+	}
+	e, err := engine.New(engine.Config{})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := dir.Apply(e); err != nil {
+		return fmt.Errorf("applying directory %s: %w", dir.File(), err)
+	}
+	routes, ingestMetrics, err := ingestRoutes(e, authn, o.ingestToken, log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,
+		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
+		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
+		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
+	})
+	if err != nil {
+		return err
+	}
+	if ingestMetrics != nil {
+		srv.AddMetrics(ingestMetrics)
+	}
+	errc := make(chan error, 3)
+	var addrs started
+	if o.httpAddr != "" {
+		l, err := net.Listen("tcp", o.httpAddr)
+		if err != nil {
+			return err
+		}
+		addrs.HTTP = l.Addr().String()
+		go func() { errc <- srv.ServeHTTP(l) }()
+	}
+	if o.tcpAddr != "" {
+		l, err := net.Listen("tcp", o.tcpAddr)
+		if err != nil {
+			return err
+		}
+		addrs.TCP = l.Addr().String()
+		go func() { errc <- srv.ServeTCP(l) }()
+	}
+	if o.pprofAddr != "" {
+		l, err := net.Listen("tcp", o.pprofAddr)
+		if err != nil {
+			return err
+		}
+		ps := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = ps.Serve(l) }()
+		defer ps.Close()
+	}
+	log.Info("presenced started", "http", addrs.HTTP, "tcp", addrs.TCP, "pprof", o.pprofAddr, "directory", dir.File(), "users", dir.Len())
+	if ready != nil {
+		ready(addrs)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil {
+			log.Error("listener failed", "error", err)
+		}
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func loadDirectory(path string) (*auth.Directory, error) {
+	if path == "" {
+		return auth.DemoDirectory()
+	}
+	return auth.LoadDirectory(path)
+}
+
+func hashPassword(stdin io.Reader, stdout, stderr io.Writer) int {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(stderr, "presenced hash-password: reads the password from standard input")
+		return 2
+	}
+	h, err := auth.HashPassword(strings.TrimRight(line, "\r\n"), 0)
+	if err != nil {
+		fmt.Fprintln(stderr, "presenced hash-password:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, h)
+	return 0
+}
+
+func issueToken(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("presenced token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	key := fs.String("jwt-key", os.Getenv("PRESENCED_JWT_KEY"), "the server's signing key")
+	ttl := fs.Duration("ttl", 8*time.Hour, "token lifetime")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *key == "" {
+		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY USER-ID")
+		return 2
+	}
+	a, err := auth.New(auth.Config{SigningKey: []byte(*key)})
+	if err != nil {
+		fmt.Fprintln(stderr, "presenced token:", err)
+		return 1
+	}
+	tok, err := a.IssueToken(fs.Arg(0), *ttl)
+	if err != nil {
+		fmt.Fprintln(stderr, "presenced token:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, tok)
+	return 0
+}
