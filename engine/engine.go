@@ -56,8 +56,9 @@ type Engine struct {
 	mask   uint64
 	shards []shard
 
-	sched  scheduler
-	rights *rightsModel
+	sched   scheduler
+	rights  *rightsModel
+	persist persistence
 
 	watchers      *xsync.Counter
 	subscriptions *xsync.Counter
@@ -143,6 +144,7 @@ func New(cfg Config) (*Engine, error) {
 		e.shards[i].contacts = xsync.NewMapOf[string, *contact]()
 	}
 	e.rights = newRightsModel()
+	e.persist.seed = maphash.MakeSeed()
 	e.sched.init()
 	if cfg.ManualTick {
 		close(e.done)

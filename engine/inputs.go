@@ -120,6 +120,15 @@ func (e *Engine) Groups(id string) ([]string, bool) {
 // Hashes are computed here (hex SHA-256, truncated to 128 bits).
 func (e *Engine) SetImages(id string, small, large []byte) error {
 	si, li := makeImage(small), makeImage(large)
+	if e.lookup(id) == nil {
+		return ErrUnknownContact
+	}
+	return e.durably(id, []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}}, func() error {
+		return e.setImages(id, si, li)
+	})
+}
+
+func (e *Engine) setImages(id string, si, li *Image) error {
 	return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {
 		var changed Section
 		if !sameImage(next.SmallImage, si) {
@@ -368,6 +377,20 @@ func (e *Engine) SetAbsentState(id string, st AbsentState) error {
 		return fmt.Errorf("%w: absent state ends before it starts", ErrInvalid)
 	}
 	st.External = slices.Clone(st.External)
+	if e.lookup(id) == nil {
+		return ErrUnknownContact
+	}
+	if st.SetAt.IsZero() {
+		st.SetAt = e.clock.Now()
+	}
+	change := Change{Kind: ChangeAbsent, Contact: id}
+	if st.Kind != AbsentNotSet {
+		change.Absent = &st
+	}
+	return e.durably(id, []Change{change}, func() error { return e.setAbsentState(id, st) })
+}
+
+func (e *Engine) setAbsentState(id string, st AbsentState) error {
 	return e.update(id, func(c *contact, next *Snapshot, now time.Time) Section {
 		if st.Kind == AbsentNotSet {
 			if next.Absent.Kind == AbsentNotSet {
@@ -375,7 +398,6 @@ func (e *Engine) SetAbsentState(id string, st AbsentState) error {
 			}
 			next.Absent = emptyAbsent
 		} else {
-			st.SetAt = now
 			next.Absent = &st
 		}
 		c.overridden = false
@@ -391,16 +413,32 @@ func (e *Engine) ResetAbsentState(id string) error {
 
 // SetNote sets the custom note; an empty text clears it.
 func (e *Engine) SetNote(id, text string) error {
-	return e.update(id, func(_ *contact, next *Snapshot, now time.Time) Section {
-		if next.Note.Text == text {
-			return 0
-		}
-		if text == "" {
-			next.Note = emptyNote
-		} else {
-			next.Note = &Note{Text: text, SetAt: now}
-		}
-		return SectionNote
+	return e.RestoreNote(id, Note{Text: text, SetAt: e.clock.Now()})
+}
+
+// RestoreNote sets the custom note with its original time (SetNote stamps
+// the engine clock); an empty text clears it.
+func (e *Engine) RestoreNote(id string, note Note) error {
+	if e.lookup(id) == nil {
+		return ErrUnknownContact
+	}
+	change := Change{Kind: ChangeNote, Contact: id}
+	if note.Text != "" {
+		change.Note = &note
+	}
+	return e.durably(id, []Change{change}, func() error {
+		return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {
+			if next.Note.Text == note.Text {
+				return 0
+			}
+			if note.Text == "" {
+				next.Note = emptyNote
+			} else {
+				n := note
+				next.Note = &n
+			}
+			return SectionNote
+		})
 	})
 }
 

@@ -325,17 +325,27 @@ func (e *Engine) SetDynamicRights(actor, owner, remote string, level Level, expl
 	if !e.mayChange(actor, owner) {
 		return RightsEntry{}, rightsError(RightsPermissionDenied, "%s may not change the rights of %s", actor, owner)
 	}
-	m := e.rights
-	m.mu.Lock()
-	list := m.personal[owner]
-	if list == nil {
-		list = map[string]Rights{}
-		m.personal[owner] = list
+	changes := []Change{
+		{Kind: ChangeRights, Scope: ScopePersonal, Key: owner, Remote: remote, Rights: &r},
+		{Kind: ChangeChallenge, Key: owner, Remote: remote}, // answering deletes a pending challenge
 	}
-	list[remote] = r
-	answered := m.dropChallenge(owner, remote)
-	m.mu.Unlock()
-	e.personalChanged(owner, remote, answered)
+	err := e.durably(owner, changes, func() error {
+		m := e.rights
+		m.mu.Lock()
+		list := m.personal[owner]
+		if list == nil {
+			list = map[string]Rights{}
+			m.personal[owner] = list
+		}
+		list[remote] = r
+		answered := m.dropChallenge(owner, remote)
+		m.mu.Unlock()
+		e.personalChanged(owner, remote, answered)
+		return nil
+	})
+	if err != nil {
+		return RightsEntry{}, rightsError(RightsWriteProfileDenied, "%v", err)
+	}
 	return RightsEntry{Remote: remote, Rights: r}, nil
 }
 
@@ -349,13 +359,19 @@ func (e *Engine) RemoveDynamicRights(actor, owner, remote string) error {
 	if !e.mayChange(actor, owner) {
 		return rightsError(RightsPermissionDenied, "%s may not change the rights of %s", actor, owner)
 	}
-	m := e.rights
-	m.mu.Lock()
-	_, ok := m.personal[owner][remote]
-	delete(m.personal[owner], remote)
-	m.mu.Unlock()
-	if ok {
-		e.personalChanged(owner, remote, false)
+	err := e.durably(owner, []Change{{Kind: ChangeRights, Scope: ScopePersonal, Key: owner, Remote: remote}}, func() error {
+		m := e.rights
+		m.mu.Lock()
+		_, ok := m.personal[owner][remote]
+		delete(m.personal[owner], remote)
+		m.mu.Unlock()
+		if ok {
+			e.personalChanged(owner, remote, false)
+		}
+		return nil
+	})
+	if err != nil {
+		return rightsError(RightsWriteProfileDenied, "%v", err)
 	}
 	return nil
 }
@@ -366,6 +382,24 @@ func (e *Engine) SetListRights(actor string, scope Scope, group, remote string, 
 	if !e.isAdmin(actor) && actor != "" {
 		return rightsError(RightsPermissionDenied, "%s is not an administrator", actor)
 	}
+	if scope != ScopeGlobal && scope != ScopeGroup {
+		return rightsError(RightsGeneral, "use SetDynamicRights for personal lists")
+	}
+	if scope == ScopeGroup && group == "" {
+		return rightsError(RightsGeneral, "group list without a group")
+	}
+	change := Change{Kind: ChangeRights, Scope: scope, Key: group, Remote: remote}
+	if !remove {
+		change.Rights = &r
+	}
+	err := e.durably("list:"+scope.String()+":"+group, []Change{change}, func() error { return e.setListRights(scope, group, remote, r, remove) })
+	if err != nil {
+		return rightsError(RightsWriteProfileDenied, "%v", err)
+	}
+	return nil
+}
+
+func (e *Engine) setListRights(scope Scope, group, remote string, r Rights, remove bool) error {
 	m := e.rights
 	m.mu.Lock()
 	switch scope {
@@ -446,25 +480,41 @@ func (m *rightsModel) dropChallenge(owner, remote string) bool {
 }
 
 // maybeChallenge starts a rights challenge of user on c when no list has
-// any entry (a blocked one included) naming user for c.
+// any entry (a blocked one included) naming user for c. The challenge is
+// made durable before it enters the owner's list. Callers must not hold
+// watcher or contact locks (persisting may wait for an fsync).
 func (e *Engine) maybeChallenge(user string, c *contact) {
-	if user == c.id {
+	if user == c.id || !e.needsChallenge(user, c) {
 		return
 	}
+	ch := Challenge{Challenger: user, At: e.clock.Now()}
+	_ = e.durably(c.id, []Change{{Kind: ChangeChallenge, Key: c.id, Remote: user, Challenge: &ch}}, func() error {
+		if !e.needsChallenge(user, c) { // answered or challenged meanwhile
+			return nil
+		}
+		m := e.rights
+		m.mu.Lock()
+		m.challenges[c.id] = append(m.challenges[c.id], ch)
+		m.mu.Unlock()
+		e.markOwn(c, SectionChallenges)
+		return nil
+	})
+}
+
+// needsChallenge reports whether no list names user for c and no challenge
+// of user is pending.
+func (e *Engine) needsChallenge(user string, c *contact) bool {
 	wg := e.groupsOf(user)
 	c.mu.Lock()
 	cg := c.groups
 	c.mu.Unlock()
 	m := e.rights
-	m.mu.Lock()
-	if _, found := m.effective(user, wg, c.id, cg); found ||
-		slices.ContainsFunc(m.challenges[c.id], func(x Challenge) bool { return x.Challenger == user }) {
-		m.mu.Unlock()
-		return
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, found := m.effective(user, wg, c.id, cg); found {
+		return false
 	}
-	m.challenges[c.id] = append(m.challenges[c.id], Challenge{Challenger: user, At: e.clock.Now()})
-	m.mu.Unlock()
-	e.markOwn(c, SectionChallenges)
+	return !slices.ContainsFunc(m.challenges[c.id], func(x Challenge) bool { return x.Challenger == user })
 }
 
 // markOwn marks the owner's own subscriptions to itself (its clients) with
@@ -582,4 +632,17 @@ func (e *Engine) forEachContact(fn func(*contact)) {
 			return true
 		})
 	}
+}
+
+// String names the scope.
+func (s Scope) String() string {
+	switch s {
+	case ScopePersonal:
+		return "personal"
+	case ScopeGroup:
+		return "group"
+	case ScopeGlobal:
+		return "global"
+	}
+	return "invalid"
 }

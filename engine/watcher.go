@@ -170,7 +170,12 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 	}
 	e := w.engine
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			w.mu.Unlock()
+		}
+	}()
 	if w.closed {
 		return dst, nil, ErrClosed
 	}
@@ -178,6 +183,7 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 	// encoding the Calls of the last Pull.
 	var calls []CallChange
 	var added []*subscription
+	var challenge []*contact
 	var addedBy map[*contact]*subscription // subscriptions new in this call (only for len(ids) > 1)
 	for _, id := range ids {
 		c := e.lookup(id)
@@ -216,8 +222,8 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		}
 		snap := c.snap.Load()
 		c.mu.Unlock()
-		if !opts.DontRequestPermissions && w.user != "" {
-			e.maybeChallenge(w.user, c)
+		if !opts.DontRequestPermissions && w.user != "" && w.user != c.id {
+			challenge = append(challenge, c) // after w.mu is released: it may wait for an fsync
 		}
 		view := snap.View(vis)
 		u := Update{ContactID: c.id, Changed: ret & vis.Sections(), Snapshot: view}
@@ -230,6 +236,11 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 	if len(added) > 0 {
 		w.insert(added)
 		e.subscriptions.Add(int64(len(added)))
+	}
+	w.mu.Unlock()
+	locked = false
+	for _, c := range challenge {
+		e.maybeChallenge(w.user, c)
 	}
 	return dst, missing, nil
 }
