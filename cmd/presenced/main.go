@@ -5,6 +5,9 @@
 //	presenced [flags]                 serve (with no flags: the embedded demo directory on loopback)
 //	presenced hash-password           read a password on stdin, print its hash for the directory file
 //	presenced token USER              print a bearer token for USER (load tests)
+//	presenced backup -out FILE        a consistent snapshot of the running server's store
+//	presenced restore -backup FILE    replace the store of -data with a backup (server stopped)
+//	presenced verify                  check the store of -data
 //
 // Every flag can also be set by an environment variable: PRESENCED_ plus the
 // flag name in upper case with dashes as underscores (docs/OPERATIONS.md).
@@ -30,11 +33,13 @@ import (
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server"
 	"github.com/ucpresence/presence/server/auth"
+	"github.com/ucpresence/presence/store"
 )
 
 type options struct {
 	httpAddr, tcpAddr, pprofAddr string
 	directory, jwtKey, logLevel  string
+	dataDir                      string
 	ingestToken                  string
 	maxFrame, maxSubsCall        int
 	maxSubsConn, invokeRate      int
@@ -49,7 +54,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:7224", "HTTP/WebSocket listen address (UCWeb routes, ingest, metrics); empty disables")
 	fs.StringVar(&o.tcpAddr, "tcp", "127.0.0.1:7226", "raw TCP listen address ('J' framing); empty disables")
-	fs.StringVar(&o.pprofAddr, "pprof", "127.0.0.1:6060", "pprof listen address, loopback only; empty disables")
+	fs.StringVar(&o.pprofAddr, "pprof", "127.0.0.1:6060", "admin listen address (pprof, /admin/backup), loopback only; empty disables")
+	fs.StringVar(&o.dataDir, "data", "data", "data directory of the durable store (created if missing; docs/DURABILITY.md)")
 	fs.StringVar(&o.directory, "directory", "", "user directory YAML file (docs/AUTH.md); empty uses the embedded demo directory")
 	fs.StringVar(&o.jwtKey, "jwt-key", "", "HS256 signing key for bearer tokens; empty generates a random key per process")
 	fs.StringVar(&o.ingestToken, "ingest-token", "", "bearer token sources must present to the ingest API; empty accepts tokens of administrator users")
@@ -87,6 +93,8 @@ func main() {
 			os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
 		case "token":
 			os.Exit(issueToken(os.Args[2:], os.Stdout, os.Stderr))
+		case "backup", "restore", "verify":
+			os.Exit(storeCommand(os.Args[1], os.Args[2:], os.Stdout, os.Stderr))
 		}
 	}
 	o, err := parseFlags(os.Args[1:], os.Stderr)
@@ -134,6 +142,18 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if err := dir.Apply(e); err != nil {
 		return fmt.Errorf("applying directory %s: %w", dir.File(), err)
 	}
+	st, err := store.Open(store.Config{Dir: o.dataDir})
+	if err != nil {
+		return err // names the file and what to do (store.ErrCorrupt, ErrLocked, ...)
+	}
+	defer st.Close()
+	restored, err := store.Restore(st, e)
+	if err != nil {
+		return fmt.Errorf("restoring from %s: %w", st.Path(), err)
+	}
+	e.SetPersister(store.EnginePersister{Store: st})
+	log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
+		"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
 	routes, ingestMetrics, err := ingestRoutes(e, authn, o.ingestToken, log)
 	if err != nil {
 		return err
@@ -173,7 +193,17 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		if err != nil {
 			return err
 		}
-		ps := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 5 * time.Second}
+		mux := http.NewServeMux()
+		mux.Handle("/debug/pprof/", http.DefaultServeMux)
+		mux.HandleFunc("/admin/backup", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			if n, err := st.Backup(w); err != nil {
+				log.Error("backup failed", "bytes", n, "error", err)
+			} else {
+				log.Info("backup written", "bytes", n)
+			}
+		})
+		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = ps.Serve(l) }()
 		defer ps.Close()
 	}

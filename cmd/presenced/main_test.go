@@ -5,13 +5,15 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestRunServesAndShutsDown(t *testing.T) {
-	o, err := parseFlags([]string{"-http", "127.0.0.1:0", "-tcp", "127.0.0.1:0", "-pprof", "", "-log-level", "warn"}, io.Discard)
+	o, err := parseFlags([]string{"-http", "127.0.0.1:0", "-tcp", "127.0.0.1:0", "-pprof", "", "-log-level", "warn", "-data", t.TempDir()}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,5 +66,20 @@ func TestHashPassword(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := hashPassword(strings.NewReader("secret\n"), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "pbkdf2-sha256$") {
 		t.Fatalf("code %d out %q err %q", code, out.String(), errOut.String())
+	}
+}
+
+func TestCorruptStoreRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "presence.db"), bytes.Repeat([]byte("garbage!"), 2048), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseFlags([]string{"-http", "127.0.0.1:0", "-tcp=", "-pprof=", "-log-level", "error", "-data", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), o, func(started) { t.Error("started on a corrupt store") })
+	if err == nil || !strings.Contains(err.Error(), "presence.db") {
+		t.Fatalf("want an error naming the file, got %v", err)
 	}
 }
