@@ -114,7 +114,7 @@ func main() {
 }
 
 // started reports the bound addresses (tests listen on port 0).
-type started struct{ HTTP, TCP string }
+type started struct{ HTTP, TCP, Admin string }
 
 func run(ctx context.Context, o *options, ready func(started)) error {
 	var level slog.Level
@@ -203,6 +203,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 				log.Info("backup written", "bytes", n)
 			}
 		})
+		addrs.Admin = l.Addr().String()
 		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = ps.Serve(l) }()
 		defer ps.Close()

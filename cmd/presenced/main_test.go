@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -81,5 +82,86 @@ func TestCorruptStoreRefusesToStart(t *testing.T) {
 	err = run(context.Background(), o, func(started) { t.Error("started on a corrupt store") })
 	if err == nil || !strings.Contains(err.Error(), "presence.db") {
 		t.Fatalf("want an error naming the file, got %v", err)
+	}
+}
+
+// startRun runs the server in-process; the returned stop waits for shutdown.
+func startRun(t *testing.T, args ...string) (started, func()) {
+	t.Helper()
+	o, err := parseFlags(append([]string{"-http", "127.0.0.1:0", "-tcp=", "-pprof", "127.0.0.1:0", "-log-level", "error"}, args...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan started, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, o, func(s started) { addrs <- s }) }()
+	select {
+	case a := <-addrs:
+		return a, func() { cancel(); <-done }
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not start")
+	}
+	return started{}, nil
+}
+
+func stateless(t *testing.T, addr, session, op, body string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/ws/client/"+op, strings.NewReader(body))
+	req.Header.Set("X-ucsessionid", session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func session(t *testing.T, addr string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/ws/client/createsession?clientappid=15", nil)
+	req.SetBasicAuth("alice", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v["sessionid"]
+}
+
+// TestBackupWhileRunningAndStartFromIt takes a backup from a running server
+// through the admin listener, restores it into a new data directory and
+// starts a server from it.
+func TestBackupWhileRunningAndStartFromIt(t *testing.T) {
+	dataA, dataB := t.TempDir(), t.TempDir()
+	a, stop := startRun(t, "-data", dataA)
+	sid := session(t, a.HTTP)
+	if out := stateless(t, a.HTTP, sid, "asnSetUserAbsentState", `{"absentstate":{"u8sContactId":"sip:alice@example.com","eAbsentState":2}}`); !strings.Contains(out, `"bSuccess":true`) {
+		t.Fatalf("set absent: %s", out)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	var out, errOut bytes.Buffer
+	if code := storeCommand("backup", []string{"-admin", a.Admin, "-out", backup}, &out, &errOut); code != 0 {
+		t.Fatalf("backup: %s", errOut.String())
+	}
+	stop()
+	if code := storeCommand("restore", []string{"-backup", backup, "-data", dataB}, &out, &errOut); code != 0 {
+		t.Fatalf("restore: %s", errOut.String())
+	}
+	if code := storeCommand("verify", []string{"-data", dataB}, &out, &errOut); code != 0 {
+		t.Fatalf("verify: %s", errOut.String())
+	}
+	b, stop2 := startRun(t, "-data", dataB)
+	defer stop2()
+	got := stateless(t, b.HTTP, session(t, b.HTTP), "asnGetUserAbsentState", `{"contactId":"sip:alice@example.com"}`)
+	if !strings.Contains(got, `"eAbsentState":2`) {
+		t.Fatalf("restored server lost the absent state: %s", got)
 	}
 }
