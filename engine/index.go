@@ -62,6 +62,14 @@ func (s *subscription) mark(changed Section) {
 			return
 		}
 	}
+	// Under load most marks are redundant (the watcher has not pulled yet).
+	// A plain load keeps the cache line shared with the puller's core; only
+	// new bits pay for the exclusive OR. Skipping is safe: the snapshot was
+	// published before this load, and the puller reads it after the swap that
+	// clears these bits, which comes later.
+	if Section(s.pending.Load())&changed == changed {
+		return
+	}
 	if s.pending.Or(uint32(changed)) == 0 {
 		s.watcher.push(s)
 	}

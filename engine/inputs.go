@@ -123,7 +123,7 @@ func (e *Engine) SetImages(id string, small, large []byte) error {
 	if e.lookup(id) == nil {
 		return ErrUnknownContact
 	}
-	return e.durably(id, []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}}, func() error {
+	return e.durably(id, func() []Change { return []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}} }, func() error {
 		return e.setImages(id, si, li)
 	})
 }
@@ -387,7 +387,7 @@ func (e *Engine) SetAbsentState(id string, st AbsentState) error {
 	if st.Kind != AbsentNotSet {
 		change.Absent = &st
 	}
-	return e.durably(id, []Change{change}, func() error { return e.setAbsentState(id, st) })
+	return e.durably(id, func() []Change { return []Change{change} }, func() error { return e.setAbsentState(id, st) })
 }
 
 func (e *Engine) setAbsentState(id string, st AbsentState) error {
@@ -422,20 +422,19 @@ func (e *Engine) RestoreNote(id string, note Note) error {
 	if e.lookup(id) == nil {
 		return ErrUnknownContact
 	}
-	change := Change{Kind: ChangeNote, Contact: id}
+	var value *Note // one allocation shared by the change record and the snapshot
 	if note.Text != "" {
-		change.Note = &note
+		value = &note
 	}
-	return e.durably(id, []Change{change}, func() error {
+	return e.durably(id, func() []Change { return []Change{{Kind: ChangeNote, Contact: id, Note: value}} }, func() error {
 		return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {
 			if next.Note.Text == note.Text {
 				return 0
 			}
-			if note.Text == "" {
+			if value == nil {
 				next.Note = emptyNote
 			} else {
-				n := note
-				next.Note = &n
+				next.Note = value
 			}
 			return SectionNote
 		})

@@ -74,7 +74,9 @@ func (e *Engine) SetPersister(p Persister) {
 
 // durably persists changes under key's lock, runs apply, and releases the
 // lock. Without a persister it only runs apply.
-func (e *Engine) durably(key string, changes []Change, apply func() error) error {
+// The changes are built by a function so that an engine without a
+// persister allocates nothing for them.
+func (e *Engine) durably(key string, changes func() []Change, apply func() error) error {
 	box := e.persist.p.Load()
 	if box == nil {
 		return apply()
@@ -82,8 +84,8 @@ func (e *Engine) durably(key string, changes []Change, apply func() error) error
 	l := &e.persist.locks[maphash.String(e.persist.seed, key)&255]
 	l.Lock()
 	defer l.Unlock()
-	if len(changes) > 0 {
-		if err := box.p.Persist(changes...); err != nil {
+	if list := changes(); len(list) > 0 {
+		if err := box.p.Persist(list...); err != nil {
 			return fmt.Errorf("%w: %w", ErrNotDurable, err)
 		}
 	}

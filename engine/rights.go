@@ -329,7 +329,7 @@ func (e *Engine) SetDynamicRights(actor, owner, remote string, level Level, expl
 		{Kind: ChangeRights, Scope: ScopePersonal, Key: owner, Remote: remote, Rights: &r},
 		{Kind: ChangeChallenge, Key: owner, Remote: remote}, // answering deletes a pending challenge
 	}
-	err := e.durably(owner, changes, func() error {
+	err := e.durably(owner, func() []Change { return changes }, func() error {
 		m := e.rights
 		m.mu.Lock()
 		list := m.personal[owner]
@@ -359,7 +359,9 @@ func (e *Engine) RemoveDynamicRights(actor, owner, remote string) error {
 	if !e.mayChange(actor, owner) {
 		return rightsError(RightsPermissionDenied, "%s may not change the rights of %s", actor, owner)
 	}
-	err := e.durably(owner, []Change{{Kind: ChangeRights, Scope: ScopePersonal, Key: owner, Remote: remote}}, func() error {
+	err := e.durably(owner, func() []Change {
+		return []Change{{Kind: ChangeRights, Scope: ScopePersonal, Key: owner, Remote: remote}}
+	}, func() error {
 		m := e.rights
 		m.mu.Lock()
 		_, ok := m.personal[owner][remote]
@@ -392,7 +394,7 @@ func (e *Engine) SetListRights(actor string, scope Scope, group, remote string, 
 	if !remove {
 		change.Rights = &r
 	}
-	err := e.durably("list:"+scope.String()+":"+group, []Change{change}, func() error { return e.setListRights(scope, group, remote, r, remove) })
+	err := e.durably("list:"+scope.String()+":"+group, func() []Change { return []Change{change} }, func() error { return e.setListRights(scope, group, remote, r, remove) })
 	if err != nil {
 		return rightsError(RightsWriteProfileDenied, "%v", err)
 	}
@@ -488,7 +490,7 @@ func (e *Engine) maybeChallenge(user string, c *contact) {
 		return
 	}
 	ch := Challenge{Challenger: user, At: e.clock.Now()}
-	_ = e.durably(c.id, []Change{{Kind: ChangeChallenge, Key: c.id, Remote: user, Challenge: &ch}}, func() error {
+	_ = e.durably(c.id, func() []Change { return []Change{{Kind: ChangeChallenge, Key: c.id, Remote: user, Challenge: &ch}} }, func() error {
 		if !e.needsChallenge(user, c) { // answered or challenged meanwhile
 			return nil
 		}
