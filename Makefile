@@ -3,11 +3,11 @@ GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
 # Packages with concurrent code: their tests also run under the race detector.
-RACE_PKGS = ./engine/...
-BENCH_PKGS = ./engine/
+RACE_PKGS = ./engine/... ./server/... ./store/... ./sim/... ./cmd/...
+BENCH_PKGS = ./engine/ ./protocol/ ./store/ ./server/auth/ ./sim/model/
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet race unit bench run deps clean
+.PHONY: all build test vet race unit bench bench-wire run deps clean
 
 all: build
 
@@ -33,6 +33,10 @@ test: vet unit race
 # make bench: the benchmarks with their naive baselines (figures: docs/RESULTS.md).
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(BENCH_PKGS)
+
+# make bench-wire: presenced over loopback with 5,000 WebSocket clients (about a minute).
+bench-wire: deps
+	$(GO) test -run '^$$' -bench WebSocketFanout -benchtime 30000x ./server/
 
 # make run: the main job on the embedded default.
 run: deps

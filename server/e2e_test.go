@@ -320,3 +320,42 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestCalendarAndManualChangesOverTheWire(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.dialTCP(t)
+	c.login("alice")
+	subscribe(c, "sip:bob@x")
+	now := time.Now()
+	must(t, ts.e.SetAppointments("sip:bob@x", []engine.Appointment{{EntryID: "m1", Subject: "review", Start: now.Add(-time.Minute), End: now.Add(time.Hour), Status: engine.AppointmentBusy}}))
+	ev := c.await("appointment update", func(m map[string]any) bool {
+		if !isEvent("asnUpdatePresenceV2")(m) {
+			return false
+		}
+		_, flags := updatePresence(m)
+		return int(flags)&int(engine.SectionAppointments) != 0
+	})
+	p, flags := updatePresence(ev)
+	if int(flags) != int(engine.SectionAppointments|engine.SectionPresence) {
+		t.Fatalf("iChangedFlags %v", flags)
+	}
+	appts, _ := p["seqActualAppointments"].([]any)
+	if len(appts) != 1 || appts[0].(map[string]any)["u8sSubject"] != "review" || p["seqCalls"] != nil || p["asnCustomNote"] != nil {
+		t.Fatalf("appointment update %v", p)
+	}
+	if st := engine.PresenceState(p["iPresenceState"].(float64)); st.Base() != engine.StateBusy || st&engine.FlagAppointment == 0 {
+		t.Fatalf("state %v", st)
+	}
+	must(t, ts.e.SetAbsentState("sip:bob@x", engine.AbsentState{Kind: engine.AbsentDoNotDisturb}))
+	ev = c.await("absent update", func(m map[string]any) bool {
+		if !isEvent("asnUpdatePresenceV2")(m) {
+			return false
+		}
+		_, flags := updatePresence(m)
+		return int(flags)&int(engine.SectionAbsentState) != 0
+	})
+	p, flags = updatePresence(ev)
+	if int(flags) != int(engine.SectionAbsentState|engine.SectionPresence) || p["asnAbsentState"].(map[string]any)["eAbsentState"] != float64(3) || p["seqActualAppointments"] != nil {
+		t.Fatalf("absent update %v %v", p, flags)
+	}
+}
