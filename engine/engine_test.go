@@ -314,3 +314,16 @@ func TestCapabilitiesSum(t *testing.T) {
 		t.Fatalf("after logout %v", got)
 	}
 }
+
+func TestIdenticalCallWithRemoteIsNoChange(t *testing.T) {
+	e, _ := newTestEngine(t)
+	mustPut(t, e, "a")
+	call := Call{ConnectionID: "c", State: CallConnected, Remote: &ContactData{DisplayName: "Alice"}}
+	must(t, e.PutCall("a", call))
+	v1, _ := e.Snapshot("a")
+	call.Remote = &ContactData{DisplayName: "Alice"} // a new record with the same content
+	must(t, e.PutCall("a", call))
+	if v2, _ := e.Snapshot("a"); v2.Version != v1.Version {
+		t.Fatalf("identical call re-sent made version %d -> %d", v1.Version, v2.Version)
+	}
+}

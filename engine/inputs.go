@@ -241,7 +241,7 @@ func (e *Engine) PutCall(id string, call Call) error {
 	cp := call
 	return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {
 		i := slices.IndexFunc(next.Calls, func(o *Call) bool { return o.ConnectionID == cp.ConnectionID })
-		if i >= 0 && *next.Calls[i] == cp {
+		if i >= 0 && sameCall(next.Calls[i], &cp) {
 			return 0
 		}
 		calls := make([]*Call, len(next.Calls), len(next.Calls)+1)
@@ -474,4 +474,18 @@ func sameData(a, b *ContactData) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b) // directory updates are rare; not a hot path
+}
+
+// sameCall compares two calls by value, the remote party's data included
+// (a re-sent identical call is not a change).
+func sameCall(a, b *Call) bool {
+	x, y := *a, *b
+	x.Remote, y.Remote = nil, nil
+	if x != y {
+		return false
+	}
+	if a.Remote == nil || b.Remote == nil {
+		return a.Remote == b.Remote
+	}
+	return sameData(a.Remote, b.Remote)
 }

@@ -154,7 +154,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	e.SetPersister(store.EnginePersister{Store: st})
 	log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
 		"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
-	routes, ingestMetrics, err := ingestRoutes(e, authn, o.ingestToken, log)
+	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, log)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if err != nil {
 		return err
 	}
-	if ingestMetrics != nil {
-		srv.AddMetrics(ingestMetrics)
-	}
+	srv.AddMetrics(ingestMetrics)
 	errc := make(chan error, 3)
 	var addrs started
 	if o.httpAddr != "" {
@@ -222,6 +220,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
+	ingestHandler.Close()
 	return srv.Shutdown(sctx)
 }
 

@@ -165,3 +165,32 @@ func TestBackupWhileRunningAndStartFromIt(t *testing.T) {
 		t.Fatalf("restored server lost the absent state: %s", got)
 	}
 }
+
+// TestIngestMounted pushes source events through the ingest API of a
+// running server and reads the effect back through the client protocol.
+func TestIngestMounted(t *testing.T) {
+	a, stop := startRun(t, "-data", t.TempDir(), "-ingest-token", "source-secret")
+	defer stop()
+	post := func(token, body string) (int, string) {
+		req, _ := http.NewRequest("POST", "http://"+a.HTTP+"/ingest/v1/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := post("wrong", `{"op":"resetAbsent","contact":"sip:bob@example.com"}`); code != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", code)
+	}
+	code, body := post("source-secret", `{"op":"setAbsent","contact":"sip:bob@example.com","absent":{"kind":"busy"}}`+"\n"+`{"op":"setNote","contact":"sip:nobody@example.com","id":"x","note":"n"}`)
+	if code != 200 || !strings.Contains(body, `"applied":1`) || !strings.Contains(body, `"failed":1`) {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+	got := stateless(t, a.HTTP, session(t, a.HTTP), "asnGetUserAbsentState", `{"contactId":"sip:bob@example.com"}`)
+	if !strings.Contains(got, `"eAbsentState":2`) {
+		t.Fatalf("absent state from ingest not visible: %s", got)
+	}
+}

@@ -55,7 +55,7 @@ type EventError struct {
 
 // Result is the outcome of a batch whose events were all handed to the
 // engine: Applied events were accepted, Failed were not, and Errors lists
-// the first Limits.MaxErrors failures in line order.
+// the first Limits.MaxErrors failures in line order. A plain value.
 type Result struct {
 	Applied int
 	Failed  int

@@ -27,6 +27,17 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 	d.deferred = nil
 	s := &d.s
 	s.reset(line)
+	if s.peek() != '{' {
+		// Valid JSON of another kind is an invalid event; anything else
+		// is malformed.
+		err := s.mismatch("a JSON object")
+		if errors.Is(err, ErrInvalidEvent) {
+			if endErr := s.end(); endErr != nil {
+				return endErr
+			}
+		}
+		return err
+	}
 	if err := s.open('{', "a JSON object"); err != nil {
 		return err
 	}

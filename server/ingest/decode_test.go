@@ -164,7 +164,9 @@ func TestDecodeErrors(t *testing.T) {
 		wantID string
 	}{
 		{`{"op":"setNote","contact":"bob","note":"x"`, ErrMalformed, "end of line", ""},
-		{`not json`, ErrMalformed, "JSON object", ""},
+		{`not json`, ErrMalformed, "expected value", ""},
+		{`[1,2]`, ErrInvalidEvent, "expected a JSON object", ""},
+		{`[1,2] x`, ErrMalformed, "end of line", ""},
 		{`{"op":"setNote","contact":"bob","note":"x"} trailing`, ErrMalformed, "end of line", ""},
 		{`{"op":"setNote","contact":"bob","note":"x",}`, ErrMalformed, "", ""},
 		{`{"op":"setNote","contact":"bob","note":"a` + "\x01" + `"}`, ErrMalformed, "control", ""},

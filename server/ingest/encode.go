@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/base64"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -216,7 +217,11 @@ func (w *jsonObject) call(c *engine.Call) {
 	if c.JournalType != engine.JournalCTI {
 		w.enum("journalType", journalTypeNames, journalTypeValues, int32(c.JournalType))
 	}
-	if c.Remote != nil {
+	switch {
+	case c.Remote == nil:
+	case reflect.DeepEqual(*c.Remote, engine.ContactData{DisplayName: c.Remote.DisplayName}) && c.Remote.DisplayName != "":
+		w.str("remoteDisplayName", c.Remote.DisplayName) // the shorthand a CTI sends
+	default:
 		w.key("remote")
 		w.contactData(c.Remote)
 	}

@@ -46,7 +46,9 @@ func (s *scanner) skipSpace() {
 	}
 }
 
-// peek returns the next non-space byte without consuming it, or 0 at the end.
+// peek returns the next non-space byte without consuming it, or 0 at the
+// end (a NUL byte in the line is never valid where peek is used, so the
+// ambiguity is harmless; end checks the position instead).
 func (s *scanner) peek() byte {
 	s.skipSpace()
 	if s.pos < len(s.buf) {
@@ -57,7 +59,7 @@ func (s *scanner) peek() byte {
 
 // end checks that nothing but white space follows the value.
 func (s *scanner) end() error {
-	if s.peek() != 0 {
+	if s.skipSpace(); s.pos < len(s.buf) {
 		return s.syntaxError("end of line")
 	}
 	return nil
