@@ -74,15 +74,19 @@ func (c *conn) signal() {
 }
 
 // queue appends one framed message for the writer. Past the slow-consumer
-// budget the connection is closed: memory per connection stays bounded.
+// budget the connection is closed: memory per connection stays bounded. One
+// message larger than the budget (a reception console's 5,000-contact
+// snapshot) is accepted when nothing else is queued.
 func (c *conn) queue(payload []byte) {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		return
 	}
-	c.out = c.t.appendFrame(c.out, payload)
-	over := len(c.out) > c.srv.cfg.MaxPendingBytes
+	over := len(c.out) > 0 && len(c.out)+len(payload) > c.srv.cfg.MaxPendingBytes
+	if !over {
+		c.out = c.t.appendFrame(c.out, payload)
+	}
 	c.mu.Unlock()
 	if over {
 		c.srv.metrics.slowConsumerCloses.Add(1)
@@ -225,6 +229,10 @@ func (c *conn) writeLoop() {
 						payload = appendLegacyUpdate(payload, &wire, u, c.wrapped)
 					}
 					c.srv.metrics.observeLatency(start, u.Snapshot.Published)
+				}
+				if len(payload) > c.t.maxPayload() {
+					c.log.Warn("event too large for the transport; dropped", "contact", u.ContactID, "bytes", len(payload))
+					continue
 				}
 				buf = c.t.appendFrame(buf, payload)
 				n++

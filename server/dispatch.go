@@ -324,7 +324,7 @@ func (c *conn) subscribe(inv *protocol.Invoke, wrapped bool, a *protocol.AsnGetA
 		c.result(inv, wrapped, &res)
 		return
 	}
-	c.queue(protocol.AppendGetAndSubscribePresenceV2Result(nil, inv.InvokeID, list, wrapped))
+	c.answer(inv, wrapped, protocol.AppendGetAndSubscribePresenceV2Result(nil, inv.InvokeID, list, wrapped))
 }
 
 func (c *conn) loggedInContact(inv *protocol.Invoke, wrapped bool) {
@@ -522,6 +522,16 @@ func (c *conn) result(inv *protocol.Invoke, wrapped bool, v any) {
 	if err != nil {
 		c.log.Error("cannot encode result", "operation", inv.Operation.Name, "error", err)
 		c.requestError(inv, wrapped, 0, "internal error encoding the result")
+		return
+	}
+	c.answer(inv, wrapped, out)
+}
+
+// answer queues an encoded result, or reject 3 (responseIsTooBig) when the
+// transport's framing cannot carry it (raw TCP: 9,999,999 bytes).
+func (c *conn) answer(inv *protocol.Invoke, wrapped bool, out []byte) {
+	if len(out) > c.t.maxPayload() {
+		c.sendReject(inv.InvokeID, wrapped, protocol.ErrResponseTooBig, "")
 		return
 	}
 	c.queue(out)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -211,6 +212,7 @@ func (t *captureTransport) closeFrame(dst []byte, _ int, _ string) []byte { retu
 func (t *captureTransport) close() error                                  { return nil }
 func (t *captureTransport) kind() string                                  { return "http" }
 func (t *captureTransport) remote() string                                { return "" }
+func (t *captureTransport) maxPayload() int                               { return math.MaxInt32 }
 
 // stateless serves /ws/client/<operationName>: the body is the argument, the
 // X-ucsessionid header (or query) names the session; the answer is the ROSE

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"time"
 
@@ -29,6 +30,8 @@ type transport interface {
 	close() error
 	kind() string
 	remote() string
+	// maxPayload is the largest message the framing can carry.
+	maxPayload() int
 }
 
 // errTooLarge reports a message over the configured maximum.
@@ -126,9 +129,10 @@ func (t *wsTransport) closeFrame(dst []byte, code int, reason string) []byte {
 	return appendWSFrame(dst, 0x8, payload)
 }
 
-func (t *wsTransport) close() error   { return t.netConn.Close() }
-func (t *wsTransport) kind() string   { return "websocket" }
-func (t *wsTransport) remote() string { return t.netConn.RemoteAddr().String() }
+func (t *wsTransport) close() error    { return t.netConn.Close() }
+func (t *wsTransport) maxPayload() int { return math.MaxInt32 }
+func (t *wsTransport) kind() string    { return "websocket" }
+func (t *wsTransport) remote() string  { return t.netConn.RemoteAddr().String() }
 
 // ---- raw TCP ----
 
@@ -179,5 +183,6 @@ func (t *tcpTransport) write(p []byte, deadline time.Time) error {
 
 func (t *tcpTransport) closeFrame(dst []byte, _ int, _ string) []byte { return dst }
 func (t *tcpTransport) close() error                                  { return t.conn.Close() }
+func (t *tcpTransport) maxPayload() int                               { return 9_999_999 }
 func (t *tcpTransport) kind() string                                  { return "tcp" }
 func (t *tcpTransport) remote() string                                { return t.conn.RemoteAddr().String() }
