@@ -186,3 +186,8 @@ func appendIntList(dst []byte, values []int64) []byte {
 	}
 	return append(dst, ']')
 }
+
+// AppendJSONString appends s as a JSON string literal, escaped exactly as
+// encoding/json does without HTML escaping (invalid UTF-8 becomes \ufffd).
+// Other packages with hand-written JSON (the ingest API's answers) use it.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
