@@ -359,3 +359,32 @@ func TestCalendarAndManualChangesOverTheWire(t *testing.T) {
 		t.Fatalf("absent update %v %v", p, flags)
 	}
 }
+
+// TestLegacyV1Client: a client that does not announce V2 events gets the V1
+// names: asnGetAndSubscribePresence and asnUpdatePresence with AsnPresence.
+func TestLegacyV1Client(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.dialWS(t, "")
+	id := c.invoke("asnNegotiateServerConnectionV2", map[string]any{"u8sMinSupportedInterfaceVersion": "8", "u8sMaxSupportedInterfaceVersion": "8",
+		"u8sClientDeviceId": "d", "u8sClientVersion": "1", "eClientAppID": 1, "u8sClientDeviceName": "old", "iClientCapabilities": 0})
+	resultValue(t, c.result(id))
+	id = c.invoke("asnLoginV2", map[string]any{"auth": map[string]any{"authBasic": map[string]any{"credential": basic("alice")}}})
+	resultValue(t, c.result(id))
+	id = c.invoke("asnGetAndSubscribePresence", map[string]any{"seqContactIDs": []string{"sip:bob@x"}})
+	if list := resultValue(t, c.result(id))["seqSubscribedPresence"].([]any); len(list) != 1 {
+		t.Fatalf("V1 subscribe: %v", list)
+	}
+	must(t, ts.e.SetLine("sip:bob@x", engine.Line{URI: "tel:1", Primary: true}))
+	must(t, ts.e.PutCall("sip:bob@x", engine.Call{ConnectionID: "c9", LineURI: "tel:1", State: engine.CallConnected, Outbound: true}))
+	ev := c.await("V1 update", func(m map[string]any) bool {
+		if !isEvent("asnUpdatePresence")(m) {
+			return false
+		}
+		p := m["invoke"].(map[string]any)["argument"].(map[string]any)["presence"].(map[string]any)
+		return p["seqCalls"] != nil
+	})
+	call := ev["invoke"].(map[string]any)["argument"].(map[string]any)["presence"].(map[string]any)["seqCalls"].([]any)[0].(map[string]any)
+	if call["iOutbound"] != float64(1) || call["u8sConnectionID"] != "c9" {
+		t.Fatalf("V1 call %v", call)
+	}
+}
