@@ -401,8 +401,9 @@ func (e *Engine) setAbsentState(id string, st AbsentState) error {
 			next.Absent = &st
 		}
 		c.overridden = false
-		e.reschedule(c, next, now)
-		return SectionAbsentState
+		// refreshCalendar, not just reschedule: a boundary that is due but not
+		// yet ticked (a meeting starting now) must not be skipped.
+		return SectionAbsentState | e.refreshCalendar(c, next, now)
 	})
 }
 

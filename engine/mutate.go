@@ -46,10 +46,14 @@ func (e *Engine) updateContact(c *contact, fn mutation) error {
 	}
 	next.Version = old.Version + 1
 	next.Published = time.Now().UnixNano()
+	next.changed = changed
 	c.snap.Store(next)
+	// Marking before the unlock means at most one published version of a
+	// contact is ever unmarked (this one, while its writer holds c.mu); Pull
+	// relies on it to deliver whole versions (see Watcher.materialise).
+	e.fanout(c, changed)
 	c.mu.Unlock()
 	c.shard.updates.Add(1)
-	e.fanout(c, changed)
 	return nil
 }
 

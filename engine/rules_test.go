@@ -210,3 +210,19 @@ func TestSchedulerGoroutine(t *testing.T) {
 	}
 	t.Fatal("appointment never became active on the wall clock")
 }
+
+// TestAbsentStateAtMeetingStartKeepsTheMeeting: setting a manual state at a
+// boundary that is due but not yet ticked must not skip the boundary (found
+// by the simulator's oracle).
+func TestAbsentStateAtMeetingStartKeepsTheMeeting(t *testing.T) {
+	e, clock := newTestEngine(t)
+	mustPut(t, e, "a")
+	must(t, e.SetAppointments("a", []Appointment{{EntryID: "m", Start: t0.Add(time.Minute), End: t0.Add(time.Hour), Status: AppointmentBusy}}))
+	clock.Set(t0.Add(time.Minute))
+	must(t, e.SetAbsentState("a", AbsentState{Kind: AbsentDoNotDisturb}))
+	e.Tick()
+	s, _ := e.Snapshot("a")
+	if len(s.ActiveAppointments) != 1 || s.State&FlagAppointment == 0 {
+		t.Fatalf("meeting lost: %d active, state %v", len(s.ActiveAppointments), s.State)
+	}
+}

@@ -17,6 +17,8 @@ type Snapshot struct {
 	// nanoseconds, whatever the engine clock says): the start of the
 	// apply-to-write latency the server and the simulator measure.
 	Published int64
+	// changed is what this version changed relative to the previous one.
+	changed Section
 
 	Data          *ContactData
 	PropertyBag   []StringPair

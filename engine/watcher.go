@@ -345,14 +345,21 @@ func (w *Watcher) Pull(dst []Update) []Update {
 	start := len(dst)
 	for s := head; s != nil; {
 		next := s.next // read before pending is cleared: a pusher may reuse next
+		// Clear pending, then read the latest version. Only a version
+		// published after the swap can be missing from pending, and it is
+		// covered by its own changed mask (materialise) or by the mark that
+		// pushes this subscription again for the next pull. pending must be
+		// cleared exactly once here: a second swap could clear a mark that
+		// has already pushed the subscription again (a cycle in the stack).
 		pending := Section(s.pending.Swap(0))
+		snap := s.contact.snap.Load()
 		word := s.word.Load()
 		if word&deadBit == 0 {
 			if pending&sectionRemoved != 0 {
 				dst = append(dst, Update{ContactID: s.contact.id, Removed: true})
 				w.dropRemoved(s)
 			} else {
-				dst = w.materialise(dst, s, pending, word)
+				dst = w.materialise(dst, s, snap, pending, word)
 			}
 		}
 		s = next
@@ -373,15 +380,22 @@ func (w *Watcher) Pull(dst []Update) []Update {
 // materialise appends the update of one subscription to dst, building it
 // in place (an Update is 64 bytes; copying it through a return value showed
 // up as a fifth of Pull's time). Caller holds w.mu.
-func (w *Watcher) materialise(dst []Update, s *subscription, pending Section, word uint32) []Update {
+func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pending Section, word uint32) []Update {
 	vis := unpackVisibility(word)
+	// The version read may be published but not yet marked (its writer still
+	// holds the contact lock and is marking): add its own changes, so the
+	// update shows whole versions, never a new call list with an old state.
+	// Versions before it were marked before it was published.
+	if pending != 0 {
+		pending |= snap.changed & vis.Sections()
+	}
 	// Not filtered by vis.Sections(): after a rights change, sections that
 	// became hidden are delivered emptied (the view has them cleared).
 	changed := pending & unpackFlags(word)
 	if changed == 0 {
 		return dst
 	}
-	view := s.contact.snap.Load().View(vis)
+	view := snap.View(vis)
 	var calls []CallChange
 	if changed&SectionCalls != 0 {
 		calls = w.diffCalls(&w.calls, s, view.Calls)

@@ -35,6 +35,7 @@ type conn struct {
 	v2         bool // the client announced V2 events (or UCWeb)
 	negotiated bool
 	watcher    *engine.Watcher // the client's subscriptions
+	holding    int             // invokes being answered: the writer does not pull meanwhile
 	mine       *engine.Watcher // the user's own absent state and note (asnUpdateMy... events)
 
 	wake      chan struct{} // writer wake-up, capacity 1
@@ -181,6 +182,7 @@ func (c *conn) writeLoop() {
 		buf      []byte
 		payload  []byte
 		updates  []engine.Update
+		own      []engine.Update
 		wire     protocol.AsnPresenceV2
 		enc      = presenceEncoder{engine: c.srv.cfg.Engine}
 		keep     = time.NewTicker(c.srv.cfg.KeepAliveInterval)
@@ -205,17 +207,28 @@ func (c *conn) writeLoop() {
 		closing, reason, v2 := c.closing, c.reason, c.v2
 		w, m := c.watcher, c.mine
 		enc.user = c.user
+		// While a subscribe is being answered its contacts are live but the
+		// result (their snapshots) is not queued yet: pulling now could send
+		// an update before the snapshot it follows. Pulling under c.mu
+		// orders it against subscribe's hold (see conn.subscribe).
+		updates, own = updates[:0], own[:0]
+		if c.holding == 0 {
+			if m != nil {
+				own = m.Pull(own)
+			}
+			if w != nil {
+				updates = w.Pull(updates)
+			}
+		}
 		c.mu.Unlock()
 		start := time.Now()
 		n := 0
 		if m != nil {
-			updates = m.Pull(updates[:0])
-			for i := range updates {
-				buf = c.appendOwnEvents(buf, &payload, &updates[i])
+			for i := range own {
+				buf = c.appendOwnEvents(buf, &payload, &own[i])
 			}
 		}
-		if w != nil {
-			updates = w.Pull(updates[:0])
+		if len(updates) > 0 {
 			for i := range updates {
 				u := &updates[i]
 				payload = payload[:0]

@@ -76,7 +76,17 @@ func (c *conn) handle(msg []byte) bool {
 		c.sendReject(inv.InvokeID, wrapped, err, "")
 		return true
 	}
+	// Hold the writer's pulls while the invoke runs: the answer is queued
+	// before any event it causes (a subscribe's updates after its snapshots,
+	// asnUpdateMyAbsentStateV2 after the asnSetUserAbsentState result).
+	c.mu.Lock()
+	c.holding++
+	c.mu.Unlock()
 	c.dispatch(inv, wrapped, arg)
+	c.mu.Lock()
+	c.holding--
+	c.mu.Unlock()
+	c.signal() // pull what arrived meanwhile
 	return true
 }
 
