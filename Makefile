@@ -38,9 +38,10 @@ bench: deps
 bench-wire: deps
 	$(GO) test -run '^$$' -bench WebSocketFanout -benchtime 30000x ./server/
 
-# make run: the main job on the embedded default.
+# make run: the main job on the embedded default: the office-1k scenario
+# in-process (a business day in 50 s), its report and its SLO verdict.
 run: deps
-	$(GO) run ./cmd/presencesim demo
+	$(GO) run ./cmd/presencesim run scenarios/office-1k.yaml --duration 50s
 
 clean:
 	rm -rf bin

@@ -1,0 +1,176 @@
+package run
+
+import (
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Metric is one measured distribution. Values are nanoseconds.
+type Metric int
+
+// Metrics. Their names are the tags in the .hlog and the prefixes of the
+// SLO metric names ("delivery.p99").
+const (
+	// MetricDelivery: a change's intended time to the moment a (not slow)
+	// watcher received an update reflecting it.
+	MetricDelivery Metric = iota
+	// MetricFanout: a change's intended time to the moment the last (not
+	// slow) watcher that should see it had it.
+	MetricFanout
+	// MetricIngest: intended time to the engine having accepted the event
+	// (in-process: the input call returned; wire: the ingest ack arrived).
+	MetricIngest
+	// MetricScheduleLag: how far behind its plan the generator applied or
+	// sent an event (0 when on time).
+	MetricScheduleLag
+	// MetricSlowDelivery: delivery to slow readers (pulled late on purpose).
+	MetricSlowDelivery
+	// MetricServiceTime: the uncorrected delivery latency, measured from
+	// when the driver applied or sent the event rather than from its
+	// intended time (a diagnostic: the difference to MetricDelivery is the
+	// coordinated omission the intended-time method avoids).
+	MetricServiceTime
+	numMetrics
+)
+
+var metricNames = [numMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time"}
+
+// String returns the metric's name ("delivery").
+func (m Metric) String() string { return metricNames[m] }
+
+// Histogram range: 1 µs resolution at the low end up to one hour, three
+// significant digits. Values outside are clamped (a negative latency, from
+// clock granularity, counts as 0; anything over an hour as an hour).
+const (
+	histLowest  = int64(time.Microsecond)
+	histHighest = int64(time.Hour)
+	histDigits  = 3
+)
+
+func newHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+// Counter is one oracle or event counter.
+type Counter int
+
+// Counters.
+const (
+	// CounterEvents: source events the generators applied or sent.
+	CounterEvents Counter = iota
+	// CounterChanges: changes of a contact the events and the calendar caused.
+	CounterChanges
+	// CounterDeliveries: updates the watchers received.
+	CounterDeliveries
+	// CounterStale: updates after which the watcher's view matched no
+	// change of the contact (a section lost or corrupted on the way).
+	CounterStale
+	// CounterTorn: updates that delivered a change in part: the view
+	// differs from the change only in sections the change itself made and
+	// still shows the previous values there (the engine publishes a
+	// snapshot before it marks the subscribers; a pull in between reads the
+	// new snapshot with the old marks, the next pull brings the rest).
+	CounterTorn
+	// CounterOutOfOrder: updates older than what the watcher already had.
+	CounterOutOfOrder
+	// CounterDuplicated: updates that repeat the change the watcher
+	// already had.
+	CounterDuplicated
+	// CounterUnexpected: updates that reflect only changes this watcher
+	// was not expected to be told about.
+	CounterUnexpected
+	// CounterCoalesced: (watcher, change) pairs settled without a sample:
+	// the watcher's view already equalled the change's before the update
+	// that covered it (the engine coalesced the change away).
+	CounterCoalesced
+	// CounterUnattributed: updates of a version no recorded change explains.
+	CounterUnattributed
+	// CounterRaced: updates (wire) whose view matched no change while a
+	// calendar boundary of the contact was within the race window: the
+	// server's clock and the simulator's model may order a boundary and an
+	// event differently (reported, not counted as stale).
+	CounterRaced
+	// CounterDropped: updates dropped or corrupted on purpose (fault injection).
+	CounterDropped
+	// CounterErrors: engine or transport errors.
+	CounterErrors
+	numCounters
+)
+
+var counterNames = [numCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors"}
+
+// String returns the counter's name.
+func (c Counter) String() string { return counterNames[c] }
+
+// recorder holds the histograms and counters of one recording goroutine.
+// HdrHistograms are not safe for concurrent use: the owner records under
+// mu (once per batch, uncontended), the merger takes mu once per interval
+// to move the counts into the run's totals.
+type recorder struct {
+	mu       sync.Mutex // guards everything below
+	hist     [numMetrics]*hdrhistogram.Histogram
+	counters [numCounters]int64
+}
+
+func newRecorder() *recorder {
+	r := &recorder{}
+	for m := range r.hist {
+		r.hist[m] = newHistogram()
+	}
+	return r
+}
+
+// record adds one value (ns) to metric m, clamped to the histogram's range.
+// Caller holds r.mu.
+func (r *recorder) record(m Metric, ns int64) {
+	if ns < 0 {
+		ns = 0
+	}
+	if ns > histHighest {
+		ns = histHighest
+	}
+	_ = r.hist[m].RecordValue(ns)
+}
+
+// count adds n to counter c. Caller holds r.mu.
+func (r *recorder) count(c Counter, n int64) { r.counters[c] += n }
+
+// recorders is the set of recorders of a run; each goroutine that records
+// gets its own.
+type recorders struct {
+	mu   sync.Mutex // guards list
+	list []*recorder
+}
+
+// add returns a new recorder registered for merging.
+func (rs *recorders) add() *recorder {
+	r := newRecorder()
+	rs.mu.Lock()
+	rs.list = append(rs.list, r)
+	rs.mu.Unlock()
+	return r
+}
+
+// drain moves every recorder's counts into dst (histograms merged, then
+// reset) and adds their counters to counters.
+func (rs *recorders) drain(dst *[numMetrics]*hdrhistogram.Histogram, counters *[numCounters]int64) {
+	rs.mu.Lock()
+	list := rs.list
+	rs.mu.Unlock()
+	for _, r := range list {
+		r.mu.Lock()
+		for m := range r.hist {
+			if r.hist[m].TotalCount() > 0 {
+				dst[m].Merge(r.hist[m])
+				r.hist[m].Reset()
+			}
+		}
+		for c := range r.counters {
+			counters[c] += r.counters[c]
+			r.counters[c] = 0
+		}
+		r.mu.Unlock()
+	}
+}

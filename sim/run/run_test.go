@@ -1,0 +1,150 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ucpresence/presence/sim/scenario"
+)
+
+func loadScenario(t testing.TB, name string) *scenario.Scenario {
+	t.Helper()
+	s, err := scenario.Load("../../scenarios/" + name + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// run runs cfg and fails the test on an error; the table goes to the log.
+func run(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	var status bytes.Buffer
+	cfg.Status = &status
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("run: %v\nstatus:\n%s", err, status.String())
+	}
+	var table strings.Builder
+	res.WriteTable(&table)
+	t.Log(table.String())
+	return res
+}
+
+// testThresholds hold on a loaded two-core machine under -race: the
+// correctness counts exactly, the latencies loosely. Duplicated and stale
+// updates are bounded rather than zero: the engine stores a new snapshot
+// before it marks the subscribers, so a pull that races a publish can
+// deliver a version in two parts (see docs/SCENARIOS.md, "Running").
+var testThresholds = []string{
+	"lost == 0",
+	"divergence == 0",
+	"out_of_order == 0",
+	"model_divergence == 0",
+	"errors == 0",
+	"unattributed == 0",
+	"delivery.p99 < 500ms",
+	"fanout.p99 < 1s",
+	"schedule_lag.max < 2s",
+}
+
+func assertClean(t *testing.T, res *Result) {
+	t.Helper()
+	var thresholds scenario.Thresholds
+	for _, text := range testThresholds {
+		th, err := scenario.ParseThreshold(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		thresholds = append(thresholds, th)
+	}
+	for _, f := range thresholds.Evaluate(res.Values) {
+		t.Errorf("threshold broken: %s", f)
+	}
+	if !res.Oracle.Quiesced {
+		t.Error("the run did not quiesce")
+	}
+	deliveries := res.Counters["deliveries"]
+	if deliveries < 5000 || res.Counters["events"] < 2000 {
+		t.Errorf("too little happened: %d events, %d deliveries", res.Counters["events"], deliveries)
+	}
+	if racy := res.Oracle.Stale + res.Oracle.Duplicated; racy*100 > deliveries {
+		t.Errorf("%d stale and %d duplicated updates of %d deliveries (more than the engine's publish race explains)", res.Oracle.Stale, res.Oracle.Duplicated, deliveries)
+	}
+	for _, m := range []string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery"} {
+		if res.Metrics[m].Count == 0 {
+			t.Errorf("no %s samples", m)
+		}
+	}
+	if res.Oracle.Checked != int64(res.Subscriptions) {
+		t.Errorf("checked %d views of %d subscriptions", res.Oracle.Checked, res.Subscriptions)
+	}
+}
+
+func TestInProcessSmoke(t *testing.T) {
+	res := run(t, Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, SlowReaderShare: -1, CheckModel: true})
+	assertClean(t, res)
+	// The sanity line: the stream carried the calls the scenario offers
+	// (20 users: within 40 %).
+	if c, want := res.Produced.Calls, res.Offered.CallsPerDay; float64(c) < 0.6*want || float64(c) > 1.4*want {
+		t.Errorf("produced %d calls, offered %.0f per day", c, want)
+	}
+}
+
+func TestWireSmokeStream(t *testing.T) {
+	ts := startServer(t, nil)
+	res := run(t, Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, SlowReaderShare: -1, Driver: DriverWire,
+		Wire: WireConfig{Target: "ws://" + ts.addr, Token: testIngestToken, SetRights: true}})
+	assertClean(t, res)
+}
+
+func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
+	s := loadScenario(t, "smoke")
+	domains := map[string]string{}
+	for i := range s.Population.Users {
+		domains[fmt.Sprintf("user%06d", i)] = s.Population.Domains[0]
+	}
+	ts := startServer(t, domains)
+	res := run(t, Config{Scenario: s, WallTime: 3 * time.Second, StopAfter: 1500 * time.Millisecond, SlowReaderShare: 0, Driver: DriverWire,
+		Wire: WireConfig{Target: "ws://" + ts.addr + "/ws/client/websocket", Ingest: "http://" + ts.addr, Token: testIngestToken,
+			Auth: "basic", Password: "pw", SetRights: true}})
+	if res.Counters["events"] < 500 || res.Counters["deliveries"] < 1000 {
+		t.Fatalf("too little happened: %v", res.Counters)
+	}
+	for _, name := range []string{"lost", "divergence", "out_of_order", "model_divergence", "errors"} {
+		if res.Values[name] != 0 {
+			t.Errorf("%s = %v", name, res.Values[name])
+		}
+	}
+	if res.Metrics["ingest"].Count == 0 {
+		t.Error("no ingest latencies from the HTTP answers")
+	}
+}
+
+func TestWireRefusedToken(t *testing.T) {
+	ts := startServer(t, nil)
+	_, err := Run(context.Background(), Config{Scenario: loadScenario(t, "smoke"), Driver: DriverWire,
+		Wire: WireConfig{Target: "ws://" + ts.addr, Token: "wrong"}})
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("want a 401 from the ingest API, got %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	s := loadScenario(t, "smoke")
+	for name, cfg := range map[string]Config{
+		"no scenario":   {},
+		"no target":     {Scenario: s, Driver: DriverWire},
+		"http target":   {Scenario: s, Driver: DriverWire, Wire: WireConfig{Target: "http://x"}},
+		"bad auth":      {Scenario: s, Driver: DriverWire, Wire: WireConfig{Target: "ws://x", Auth: "kerberos"}},
+		"negative wall": {Scenario: s, WallTime: -time.Second},
+	} {
+		if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), ErrConfig.Error()) {
+			t.Errorf("%s: want a configuration error, got %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,239 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ucpresence/presence/sim/model"
+)
+
+// raceWindow is how close to a calendar boundary of a contact a mismatch
+// must be to count as "raced" rather than stale: the server runs the
+// boundary on its clock while the simulator's model runs it on its own,
+// and an event sent just before the boundary may be applied after it.
+const raceWindow = 50 * time.Millisecond
+
+// wire is the wire driver: presenced over the network. Source events go
+// through the ingest API (senders), watchers are real client connections.
+// Appointment times are wall times of the compressed day (the server's
+// engine runs its calendar on its own clock).
+type wire struct {
+	cfg    *Config
+	run    *runner
+	plan   *plan
+	mapper *mapper
+
+	senders []*sender
+	clients []*wireClient // parallel to plan.watchers
+	pool    []*recorder   // shared by the client readers
+
+	calendars []atomic.Pointer[[]int64] // per user: calendar boundaries (wall ns), for the race window
+
+	failMu sync.Mutex // guards failure
+	failed error
+}
+
+func newWire(r *runner) (driver, error) {
+	w := &wire{cfg: &r.cfg, run: r, plan: r.plan}
+	// The mapper's clock is the server's wall clock: offset → start + offset/speed.
+	w.mapper = newMapper(r.plan.population, func(offset time.Duration) time.Time {
+		return w.run.start.Add(w.plan.wallOffset(offset))
+	})
+	w.calendars = make([]atomic.Pointer[[]int64], r.plan.population.Size())
+	for range 2 * runtime.GOMAXPROCS(0) {
+		w.pool = append(w.pool, r.recs.add())
+	}
+	return w, nil
+}
+
+// clientRecorder returns the shared recorder of a client (histograms are
+// large; thousands of connections share a few).
+func (w *wire) clientRecorder(user int32) *recorder { return w.pool[int(user)%len(w.pool)] }
+
+// fail records the first transport failure; the run reports it.
+func (w *wire) fail(err error) {
+	w.failMu.Lock()
+	defer w.failMu.Unlock()
+	if w.failed == nil {
+		w.failed = err
+		w.cfg.Logger.Error("presencesim: " + err.Error())
+	}
+}
+
+func (w *wire) failure() error {
+	w.failMu.Lock()
+	defer w.failMu.Unlock()
+	return w.failed
+}
+
+// senderOf returns the sender that owns user.
+func (w *wire) senderOf(user int32) *sender { return w.senders[int(user)%len(w.senders)] }
+
+// barrier waits until every sender has sent and the server acknowledged
+// everything queued so far.
+func (w *wire) barrier() {
+	var dones []chan struct{}
+	for _, s := range w.senders {
+		done := make(chan struct{})
+		s.in <- senderItem{kind: itemBarrier, done: done}
+		dones = append(dones, done)
+	}
+	for _, done := range dones {
+		<-done
+	}
+}
+
+// setup creates the users through the ingest API, connects the watchers,
+// sets the rights, subscribes, and applies the warm-up events last (the
+// watchers receive them, unmeasured). Appointment times are wall times, so
+// the day's start is fixed here, before the warm-up publishes calendars.
+func (w *wire) setup(ctx context.Context) error {
+	p := w.plan
+	for u := range p.logs {
+		p.logs[u].state = newExpected()
+	}
+	for range w.cfg.Wire.Senders {
+		s := &sender{w: w, in: make(chan senderItem, 4096), rec: w.run.recs.add(), prints: map[int32]*[numClasses]viewPrint{}}
+		if err := s.connect(ctx); err != nil {
+			return err
+		}
+		w.senders = append(w.senders, s)
+		go s.loop()
+	}
+	for u := range p.population.Users {
+		w.senderOf(int32(u)).in <- senderItem{kind: itemDirectory, user: int32(u)}
+	}
+	w.barrier()
+	if err := w.failure(); err != nil {
+		return err
+	}
+	if err := w.connect(ctx); err != nil {
+		return err
+	}
+	if w.cfg.Wire.SetRights {
+		if err := w.setRights(ctx); err != nil {
+			return err
+		}
+	}
+	if err := w.subscribe(ctx); err != nil {
+		return err
+	}
+	var warmup []model.Event
+	for _, shard := range p.shards(w.cfg.Generators) {
+		stream, err := model.NewStreamRange(p.population, shard[0], shard[1])
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		var ev model.Event
+		for {
+			at, ok := stream.Peek()
+			if !ok || at > 0 {
+				break
+			}
+			stream.Next(&ev)
+			warmup = append(warmup, ev)
+		}
+		w.run.streams = append(w.run.streams, stream)
+	}
+	// The day starts once the warm-up is through: about 20 µs per event
+	// plus a margin.
+	w.run.start = time.Now().Add(300*time.Millisecond + time.Duration(len(warmup))*20*time.Microsecond)
+	w.run.fixedStart = true
+	for _, ev := range warmup {
+		w.senderOf(ev.User).in <- senderItem{kind: itemEvent, ev: ev}
+	}
+	w.barrier()
+	return w.failure()
+}
+
+// connect dials one client per watching user (DialConcurrency at a time)
+// and tells each user's model about the session the login created.
+func (w *wire) connect(ctx context.Context) error {
+	p := w.plan
+	w.clients = make([]*wireClient, len(p.watchers))
+	sem := make(chan struct{}, w.cfg.Wire.DialConcurrency)
+	var wg sync.WaitGroup
+	var firstErr atomic.Pointer[error]
+	for i, view := range p.watchers {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := w.dialClient(ctx, view.user, view)
+			if err != nil {
+				firstErr.CompareAndSwap(nil, &err)
+				return
+			}
+			w.clients[i] = c
+		}()
+	}
+	wg.Wait()
+	if err := firstErr.Load(); err != nil {
+		return *err
+	}
+	for _, view := range p.watchers {
+		w.senderOf(view.user).in <- senderItem{kind: itemSession, user: view.user}
+	}
+	w.barrier()
+	return nil
+}
+
+// quiesce waits until the senders are drained and no client received an
+// update for 300 ms (plus the slow readers' delay).
+func (w *wire) quiesce(ctx context.Context) bool {
+	w.barrier()
+	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
+	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
+	for {
+		last := int64(0)
+		for _, c := range w.clients {
+			last = max(last, c.lastMessage.Load())
+		}
+		if time.Since(time.Unix(0, last)) >= quietFor {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// nearBoundary reports whether one of user's calendar boundaries lies
+// within window before t or raceWindow after it (wall ns).
+func (w *wire) nearBoundary(user int32, t int64, window time.Duration) bool {
+	list := w.calendars[user].Load()
+	if list == nil {
+		return false
+	}
+	for _, b := range *list {
+		if d := b - t; d > -int64(window) && d < int64(raceWindow) {
+			return true
+		}
+	}
+	return false
+}
+
+// close ends the connections and the senders.
+func (w *wire) close() {
+	var wg sync.WaitGroup
+	for _, c := range w.clients {
+		if c == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close()
+		}()
+	}
+	wg.Wait()
+	for _, s := range w.senders {
+		close(s.in)
+	}
+}

@@ -1,0 +1,292 @@
+package run
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/protocol"
+)
+
+// ErrWire is wrapped by the wire driver's protocol and transport errors.
+var ErrWire = errors.New("run: wire")
+
+// wireClient is one virtual client: a ROSE-over-WebSocket connection of
+// one user (direct login), its reader goroutine and, for watchers, the
+// user's watcher view. Invokes are written by the setup goroutine only;
+// the reader owns the view once the day runs.
+type wireClient struct {
+	w    *wire
+	user int32
+	view *watcherView // nil for a connection that only sets rights
+	conn *websocket.Conn
+	rec  *recorder
+
+	writeMu sync.Mutex // guards conn writes and nextID
+	nextID  int64
+
+	mu      sync.Mutex // guards waiters
+	waiters map[int64]chan *protocol.Message
+
+	seen        int64        // updates read (fault injection); reader only
+	lastMessage atomic.Int64 // wall ns of the last update received
+	done        chan struct{}
+	ready       atomic.Bool // views initialised: updates are accounted
+}
+
+// dialClient connects, negotiates and logs in user, and starts the reader.
+func (w *wire) dialClient(ctx context.Context, user int32, view *watcherView) (*wireClient, error) {
+	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
+	conn, _, err := dialer.DialContext(ctx, w.cfg.Wire.Target, http.Header{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: dial %s: %v", ErrWire, w.cfg.Wire.Target, err)
+	}
+	c := &wireClient{w: w, user: user, view: view, conn: conn, rec: w.clientRecorder(user),
+		waiters: map[int64]chan *protocol.Message{}, done: make(chan struct{})}
+	go c.readLoop()
+	if _, err := c.call(ctx, "asnNegotiateServerConnectionV2", &protocol.AsnNegotiateServerConnectionV2Argument{
+		MinSupportedInterfaceVersion: "8", MaxSupportedInterfaceVersion: "8", ClientDeviceID: "presencesim-" + strconv.Itoa(int(user)),
+		ClientVersion: Version, ClientAppID: 1, ClientDeviceName: "presencesim", ClientCapabilities: 4,
+	}); err != nil {
+		c.close()
+		return nil, err
+	}
+	login := &protocol.AsnLoginV2ChoiceArgument{}
+	if w.cfg.Wire.Auth == "basic" {
+		credential := w.expand(w.cfg.Wire.Login, user) + ":" + w.cfg.Wire.Password
+		login.Basic = &protocol.AsnAuthBasicCredential{Credential: base64.StdEncoding.EncodeToString([]byte(credential))}
+	} else {
+		login.Bearer = &protocol.AsnAuthBearer{JWT: w.expand(w.cfg.Wire.ClientToken, user)}
+	}
+	res, err := c.call(ctx, "asnLoginV2", &protocol.AsnLoginV2Argument{Auth: login})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	var result protocol.AsnLoginV2Result
+	if err := json.Unmarshal(res.Result.Value, &result); err != nil || result.Succeeded == nil {
+		c.close()
+		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.population.Users[user].ContactID, res.Result.Value)
+	}
+	return c, nil
+}
+
+// expand fills a credential template: {id} contact id, {name} its user
+// part (sip:user000007@example.com: user000007), {index} user number,
+// {login} the login name template's value.
+func (w *wire) expand(template string, user int32) string {
+	u := &w.plan.population.Users[user]
+	name := strings.TrimPrefix(u.ContactID, "sip:")
+	if at := strings.IndexByte(name, '@'); at >= 0 {
+		name = name[:at]
+	}
+	r := strings.NewReplacer("{id}", u.ContactID, "{name}", name, "{index}", strconv.Itoa(int(user)))
+	s := r.Replace(template)
+	if strings.Contains(s, "{login}") {
+		s = strings.ReplaceAll(s, "{login}", r.Replace(w.cfg.Wire.Login))
+	}
+	return s
+}
+
+// send writes one invoke and returns a channel for its answer.
+func (c *wireClient) send(op string, arg any) (chan *protocol.Message, error) {
+	operation, ok := protocol.OperationByName(op)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown operation %s", ErrWire, op)
+	}
+	answer := make(chan *protocol.Message, 1)
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.nextID++
+	id := c.nextID
+	msg, err := protocol.AppendInvoke(nil, id, operation, arg, false)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode %s: %v", ErrWire, op, err)
+	}
+	c.mu.Lock()
+	c.waiters[id] = answer
+	c.mu.Unlock()
+	if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		return nil, fmt.Errorf("%w: write %s: %v", ErrWire, op, err)
+	}
+	return answer, nil
+}
+
+// await waits for an answer; errors and rejects become Go errors.
+func (c *wireClient) await(ctx context.Context, op string, answer chan *protocol.Message) (*protocol.Message, error) {
+	timer := time.NewTimer(30 * time.Second)
+	defer timer.Stop()
+	select {
+	case m, ok := <-answer:
+		if !ok || m == nil {
+			return nil, fmt.Errorf("%w: connection closed during %s", ErrWire, op)
+		}
+		switch {
+		case m.Result != nil:
+			return m, nil
+		case m.Error != nil:
+			return nil, fmt.Errorf("%w: %s failed: %+v", ErrWire, op, m.Error)
+		default:
+			return nil, fmt.Errorf("%w: %s rejected: %+v", ErrWire, op, m.Reject)
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: no answer to %s in 30 s", ErrWire, op)
+	}
+}
+
+// call is send + await.
+func (c *wireClient) call(ctx context.Context, op string, arg any) (*protocol.Message, error) {
+	answer, err := c.send(op, arg)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(ctx, op, answer)
+}
+
+// readLoop reads until the connection ends: answers go to their waiters,
+// asnUpdatePresenceV2 events into the view.
+func (c *wireClient) readLoop() {
+	defer close(c.done)
+	defer c.failWaiters()
+	var lastPause time.Time
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		recv := time.Now()
+		m, err := protocol.DecodeMessage(data)
+		if err != nil {
+			c.countError()
+			continue
+		}
+		switch {
+		case m.Invoke != nil:
+			if m.Invoke.Operation.ID == protocol.OperationUpdatePresenceV2 {
+				c.update(m.Invoke.Argument, recv.UnixNano())
+			} else if m.Invoke.Operation.ID == protocol.OperationRemovePresence {
+				c.countError()
+			}
+		default:
+			id := int64(-1)
+			switch {
+			case m.Result != nil:
+				id = m.Result.InvokeID
+			case m.Error != nil:
+				id = m.Error.InvokedID
+			case m.Reject != nil && !m.Reject.InvokedNull:
+				id = m.Reject.InvokedID
+			}
+			c.mu.Lock()
+			answer := c.waiters[id]
+			delete(c.waiters, id)
+			c.mu.Unlock()
+			if answer != nil {
+				answer <- m
+			}
+		}
+		if c.view != nil && c.view.slow && c.ready.Load() && recv.Sub(lastPause) > c.w.cfg.SlowReaderDelay {
+			// A slow reader stops reading for SlowReaderDelay once per
+			// SlowReaderDelay: what arrives meanwhile waits in the socket.
+			time.Sleep(c.w.cfg.SlowReaderDelay)
+			lastPause = time.Now()
+		}
+	}
+}
+
+func (c *wireClient) failWaiters() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, answer := range c.waiters {
+		close(answer)
+		delete(c.waiters, id)
+	}
+}
+
+func (c *wireClient) countError() {
+	c.rec.mu.Lock()
+	c.rec.count(CounterErrors, 1)
+	c.rec.mu.Unlock()
+}
+
+// update accounts one asnUpdatePresenceV2.
+func (c *wireClient) update(raw json.RawMessage, recv int64) {
+	if c.view == nil || !c.ready.Load() {
+		return
+	}
+	var arg protocol.AsnUpdatePresenceV2Argument
+	if err := json.Unmarshal(raw, &arg); err != nil {
+		c.countError()
+		return
+	}
+	c.lastMessage.Store(recv)
+	w := c.w
+	owner, ok := w.plan.index[arg.Presence.ContactID]
+	sv := c.view.sub(owner)
+	c.rec.mu.Lock()
+	defer c.rec.mu.Unlock()
+	c.rec.count(CounterDeliveries, 1)
+	if !ok || sv == nil {
+		c.rec.count(CounterErrors, 1)
+		return
+	}
+	c.seen++
+	f := &w.cfg.Fault
+	if f.DropEvery > 0 && c.seen%int64(f.DropEvery) == 0 {
+		c.rec.count(CounterDropped, 1)
+		return
+	}
+	before := sv.print
+	mergeWire(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
+	if f.CorruptEvery > 0 && c.seen%int64(f.CorruptEvery) == 0 {
+		sv.print.note ^= 0x5a5a
+		c.rec.count(CounterDropped, 1)
+	}
+	log := &w.plan.logs[owner]
+	res := resolveMatched(log, c.view, sv, engine.Section(arg.ChangedFlags), &before, recv, c.rec)
+	slow := time.Duration(0)
+	if c.view.slow {
+		slow = w.cfg.SlowReaderDelay
+	}
+	switch {
+	case res == resolved:
+	case w.nearBoundary(owner, recv, raceWindow+slow):
+		c.rec.count(CounterRaced, 1)
+	case res == olderView:
+		c.rec.count(CounterOutOfOrder, 1)
+	default:
+		c.rec.count(CounterStale, 1)
+	}
+}
+
+// logoff ends the session politely and closes the connection.
+func (c *wireClient) close() {
+	c.writeMu.Lock()
+	if operation, ok := protocol.OperationByName("asnLogoff"); ok {
+		if msg, err := protocol.AppendEvent(nil, operation, &protocol.AsnLogoffArgument{}, false); err == nil {
+			_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+			_ = c.conn.WriteMessage(websocket.TextMessage, msg)
+		}
+	}
+	_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+	c.writeMu.Unlock()
+	select {
+	case <-c.done:
+	case <-time.After(2 * time.Second):
+	}
+	_ = c.conn.Close()
+	<-c.done
+}
