@@ -251,6 +251,15 @@ func TestWebSocketRefusedBeforeUpgrade(t *testing.T) {
 func TestWebSocketClose(t *testing.T) {
 	srv := newTestServer(t, Config{})
 	conn := srv.dial(t)
+	// The client's handshake can finish before the server registers the
+	// connection; Close only says goodbye to registered ones.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		var st Stats
+		srv.handler.Stats(&st)
+		if st.WebSocketConnections == 1 {
+			break
+		}
+	}
 	srv.handler.Close()
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
