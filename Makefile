@@ -30,9 +30,11 @@ race: deps
 # make test: go vet, the unit and property tests, and -race on the concurrent packages.
 test: vet unit race
 
-# make bench: the benchmarks with their naive baselines (figures: docs/RESULTS.md).
+# make bench: the benchmarks with their naive baselines (figures: docs/RESULTS.md),
+# then the cross-package ones (bench/) as a table of ratios (docs/CAPACITY.md §8).
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(BENCH_PKGS)
+	$(GO) run ./cmd/presencebench table -benchtime $(BENCHTIME)
 
 # make bench-wire: presenced over loopback with 5,000 WebSocket clients (about a minute).
 bench-wire: deps

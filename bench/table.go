@@ -169,7 +169,11 @@ func WriteTable(w io.Writer, cs []Comparison) error {
 			name = ""
 		}
 		last = c.Benchmark
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.Metric, c.Variant, format(c.Value), format(c.Baseline), times(c.Better))
+		better := times(c.Better)
+		if c.Better == 0 && c.Baseline == 0 {
+			better = "n/a (naive 0)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.Metric, c.Variant, format(c.Value), format(c.Baseline), better)
 	}
 	return tw.Flush()
 }

@@ -110,6 +110,53 @@ func (d inProcess) step(ctx context.Context, s *scenario.Scenario, dir string) (
 	return m, nil
 }
 
+// expectedSubscriptions counts the subscriptions the graph holds.
+func expectedSubscriptions(population *model.Population) int {
+	graph := model.NewGraph(population)
+	var list []model.Subscription
+	n := 0
+	for u := range population.Users {
+		list = graph.Watching(u, list[:0])
+		n += len(list)
+	}
+	return n
+}
+
+// liveAfterSetup polls the server's metrics until it holds want
+// subscriptions, then forces a collection (/debug/pprof/heap?gc=1) and
+// returns the live heap gctrace reports for it, in MB; 0 when ctx ends
+// first.
+func liveAfterSetup(ctx context.Context, srv *child, scraper *probe.Scraper, heapURL string, want int) int {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-t.C:
+		}
+		m, err := scraper.Scrape(ctx)
+		if err != nil || int(m.Value("presenced_engine_subscriptions")) < want {
+			continue
+		}
+		before := len(srv.gc.Cycles())
+		if _, err := scraper.MemStats(ctx, heapURL+"&gc=1"); err != nil {
+			return 0
+		}
+		for i := 0; i < 50; i++ { // the gctrace line follows the collection
+			if cycles := srv.gc.Cycles(); len(cycles) > before {
+				for _, c := range cycles[before:] {
+					if c.Forced {
+						return c.LiveMB
+					}
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return 0
+	}
+}
+
 // wireDriver starts a fresh presenced per step and runs the simulator
 // against it (sim/run's wire driver): ingest over a WebSocket stream,
 // one ROSE WebSocket per watching user.
@@ -152,6 +199,15 @@ func (d wireDriver) step(ctx context.Context, s *scenario.Scenario, dir string) 
 	sampler := probe.NewSampler(probe.SamplerConfig{Interval: d.cfg.SampleInterval, ServerPID: srv.pid(), Metrics: scraper,
 		Prefix: "presenced_", Histogram: "presenced_apply_to_write_seconds", HeapURL: heapURL})
 	sampler.Start(ctx)
+	// When every subscription is in place (the end of setup), one forced
+	// collection measures the server's live heap with all connections and
+	// subscriptions; its pause lands before the window's first events.
+	setupLive := make(chan int, 1)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		setupLive <- liveAfterSetup(watchCtx, srv, scraper, heapURL, expectedSubscriptions(population))
+	}()
 	rc := runConfig(d.cfg, s, dir)
 	rc.Driver = run.DriverWire
 	rc.Wire = run.WireConfig{Target: "ws://" + srv.http, Ingest: "ws://" + srv.http, Token: token,
@@ -159,7 +215,7 @@ func (d wireDriver) step(ctx context.Context, s *scenario.Scenario, dir string) 
 	res, err := run.Run(ctx, rc)
 	samples := sampler.Stop(ctx)
 	m := &measured{result: res, samples: samples, began: began, ended: time.Now(), wire: true,
-		memoryMethod: "server live heap after GC (gctrace) in the window minus the idle server's"}
+		memoryMethod: "server live heap after a forced GC when setup completed (gctrace) minus the idle server's after a forced GC"}
 	if res == nil {
 		return nil, fmt.Errorf("%w (server log: %s)", err, srv.lastLines())
 	}
@@ -175,27 +231,28 @@ func (d wireDriver) step(ctx context.Context, s *scenario.Scenario, dir string) 
 		serverCPU = b.Server.CPU() - a.Server.CPU()
 	}
 	cycles := srv.gc.Cycles()
+	if err := writeJSON(filepath.Join(dir, "gctrace.json"), cycles); err != nil {
+		return nil, err
+	}
 	m.gc = probe.SummarizeCycles(cycles, srv.since(res.Started), srv.since(end), serverCPU)
 	for _, c := range cycles {
 		m.gcEnds = append(m.gcEnds, srv.started.Add(c.At+c.Pause+c.Mark))
 	}
-	var live []float64
-	for _, c := range cycles {
-		if c.At >= srv.since(res.Started) && c.At < srv.since(end) && !c.Forced {
-			live = append(live, float64(c.LiveMB)*(1<<20))
-		}
-	}
-	window := inWindow(samples, res)
-	if len(live) == 0 { // no collection in the window: heap in use sampled
-		for _, x := range window {
-			if v, ok := x.ServerHeap["HeapInuse"]; ok {
-				live = append(live, v)
+	stopWatch()
+	if mb := <-setupLive; mb > 0 {
+		m.memoryWindow = float64(mb) * (1 << 20)
+	} else { // the forced collection did not happen: collections in the window
+		var live []float64
+		for _, c := range cycles {
+			if c.At >= srv.since(res.Started) && c.At < srv.since(end) && !c.Forced {
+				live = append(live, float64(c.LiveMB)*(1<<20))
 			}
 		}
-		m.memoryMethod = "server heap in use (MemStats.HeapInuse, garbage included) in the window minus the idle server's live heap"
+		m.memoryWindow = median(live)
+		m.memoryMethod = "server live heap after GC (gctrace, the collections in the window) minus the idle server's"
 	}
+	window := inWindow(samples, res)
 	m.memoryIdle = float64(idleLive) * (1 << 20)
-	m.memoryWindow = median(live)
 	for _, x := range window {
 		m.connections = max(m.connections, int(x.Metrics.Value("presenced_connections")))
 	}

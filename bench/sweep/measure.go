@@ -73,7 +73,17 @@ func build(m *measured, targets []Target, window Window) *Step {
 		st.Simulator = resources(m.samples, a, b, false, func(s probe.Sample) *probe.ProcSample { return &s.Simulator })
 		if m.wire {
 			st.Server = resources(m.samples, a, b, true, func(s probe.Sample) *probe.ProcSample { return s.Server })
-			serverCounters(st, a, b)
+			// A scrape can fail under load (2 s timeout): use the nearest
+			// samples that have the server's metrics.
+			var scraped []probe.Sample
+			for _, x := range m.samples {
+				if x.Metrics != nil {
+					scraped = append(scraped, x)
+				}
+			}
+			if ma, mb, ok := around(scraped, start, end); ok {
+				serverCounters(st, ma, mb)
+			}
 		}
 	}
 	if grown := m.memoryWindow - m.memoryIdle; grown > 0 {
@@ -139,7 +149,7 @@ func burstOf(st *Step, window Window) string {
 			clock(at), w.T, w.Deliveries, rate, w.DeliveryP99, typical, w.SimulatorCores+w.ServerCores) + spikeCause(st, worst)
 		minute := int(at/time.Minute) % 30
 		if (minute <= 1 || minute >= 29) && w.SimulatorCores+w.ServerCores < 0.6*float64(runtime.NumCPU()) {
-			text += " (a :00/:30 calendar boundary with the machine mostly idle: the engine's Tick applies all boundaries of an instant one after another on one goroutine)"
+			text += " (a :00/:30 calendar boundary with the machine mostly idle: serial work, not a lack of CPU)"
 		}
 		return text
 	}

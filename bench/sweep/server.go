@@ -97,6 +97,8 @@ func startServer(ctx context.Context, cfg serverConfig) (*child, error) {
 	// not killed when ctx ends mid-step.
 	cmd := exec.Command(cfg.binary, args...)
 	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	// If this process dies without stopping it, the kernel kills the child.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		logFile.Close()
