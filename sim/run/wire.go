@@ -33,6 +33,8 @@ type wire struct {
 
 	calendars []atomic.Pointer[[]int64] // per user: calendar boundaries (wall ns), for the race window
 
+	decodeMismatch atomic.Bool // the fast event decoder's cross-check failed (logged once)
+
 	failMu sync.Mutex // guards failure
 	failed error
 }

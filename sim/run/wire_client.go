@@ -40,6 +40,8 @@ type wireClient struct {
 	waiters map[int64]chan *protocol.Message
 
 	seen        int64        // updates read (fault injection); reader only
+	dec         eventDecoder // the reader's event decoder
+	decoded     int64        // events the fast decoder read; reader only
 	lastMessage atomic.Int64 // wall ns of the last update received
 	done        chan struct{}
 	ready       atomic.Bool // views initialised: updates are accounted
@@ -168,6 +170,15 @@ func (c *wireClient) readLoop() {
 			return
 		}
 		recv := time.Now()
+		if c.view != nil && c.dec.decode(data) {
+			c.decoded++
+			if c.decoded%eventCrossCheck == 0 && !c.crossCheck(data) {
+				c.countError()
+			}
+			c.update(&c.dec.arg, recv.UnixNano())
+			c.slowPause(recv, &lastPause)
+			continue
+		}
 		m, err := protocol.DecodeMessage(data)
 		if err != nil {
 			c.countError()
@@ -176,7 +187,12 @@ func (c *wireClient) readLoop() {
 		switch {
 		case m.Invoke != nil:
 			if m.Invoke.Operation.ID == protocol.OperationUpdatePresenceV2 {
-				c.update(m.Invoke.Argument, recv.UnixNano())
+				var arg protocol.AsnUpdatePresenceV2Argument
+				if err := json.Unmarshal(m.Invoke.Argument, &arg); err != nil {
+					c.countError()
+				} else {
+					c.update(&arg, recv.UnixNano())
+				}
 			} else if m.Invoke.Operation.ID == protocol.OperationRemovePresence {
 				c.countError()
 			}
@@ -198,13 +214,35 @@ func (c *wireClient) readLoop() {
 				answer <- m
 			}
 		}
-		if c.view != nil && c.view.slow && c.ready.Load() && recv.Sub(lastPause) > c.w.cfg.SlowReaderDelay {
-			// A slow reader stops reading for SlowReaderDelay once per
-			// SlowReaderDelay: what arrives meanwhile waits in the socket.
-			time.Sleep(c.w.cfg.SlowReaderDelay)
-			lastPause = time.Now()
-		}
+		c.slowPause(recv, &lastPause)
 	}
+}
+
+// slowPause makes a slow reader stop reading for SlowReaderDelay once per
+// SlowReaderDelay: what arrives meanwhile waits in the socket.
+func (c *wireClient) slowPause(recv time.Time, lastPause *time.Time) {
+	if c.view != nil && c.view.slow && c.ready.Load() && recv.Sub(*lastPause) > c.w.cfg.SlowReaderDelay {
+		time.Sleep(c.w.cfg.SlowReaderDelay)
+		*lastPause = time.Now()
+	}
+}
+
+// crossCheck decodes data with protocol.DecodeMessage and encoding/json
+// and compares the result with the fast decoder's (c.dec.arg); a
+// difference is logged once per run and counted as an error.
+func (c *wireClient) crossCheck(data []byte) bool {
+	var arg protocol.AsnUpdatePresenceV2Argument
+	m, err := protocol.DecodeMessage(data)
+	if err == nil && m.Invoke != nil {
+		err = json.Unmarshal(m.Invoke.Argument, &arg)
+	}
+	if err == nil && sameDigest(&arg, &c.dec.arg) {
+		return true
+	}
+	if c.w.decodeMismatch.CompareAndSwap(false, true) {
+		c.w.cfg.Logger.Error("presencesim: the fast event decoder disagrees with encoding/json", "frame", string(data), "error", err)
+	}
+	return false
 }
 
 func (c *wireClient) failWaiters() {
@@ -223,13 +261,8 @@ func (c *wireClient) countError() {
 }
 
 // update accounts one asnUpdatePresenceV2.
-func (c *wireClient) update(raw json.RawMessage, recv int64) {
+func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int64) {
 	if c.view == nil || !c.ready.Load() {
-		return
-	}
-	var arg protocol.AsnUpdatePresenceV2Argument
-	if err := json.Unmarshal(raw, &arg); err != nil {
-		c.countError()
 		return
 	}
 	c.lastMessage.Store(recv)

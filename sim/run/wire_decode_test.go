@@ -1,0 +1,166 @@
+package run
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ucpresence/presence/protocol"
+)
+
+// randomPresence returns a presence with every section the oracle reads,
+// plus members it skips (contact data, property bag, capabilities), with
+// strings that need escaping now and then.
+func randomPresence(r *rand.Rand) *protocol.AsnPresenceV2 {
+	str := func() string {
+		parts := []string{"sip:a@example.com", "Ünïcödé ✓", `quote " back \ slash`, "tab\tnewline\n", "<b>&amp;</b>", "", "\u2028x"}
+		return parts[r.IntN(len(parts))] + strings.Repeat("x", r.IntN(4))
+	}
+	at := func() protocol.SystemTime {
+		return protocol.NewSystemTime(time.Date(2026, 11, 25, r.IntN(24), r.IntN(60), r.IntN(60), r.IntN(1000)*int(time.Millisecond), time.UTC))
+	}
+	p := &protocol.AsnPresenceV2{ContactID: "sip:user" + str() + "@example.com"}
+	if r.IntN(2) == 0 {
+		p.PresenceState = protocol.Some(int64(r.IntN(1 << 20)))
+	}
+	if r.IntN(3) == 0 {
+		p.AbsentState = &protocol.AsnAbsentStateV2{ContactID: p.ContactID, AbsentState: int64(r.IntN(12)), TimeFrom: protocol.Some(at()),
+			PresenceState: protocol.Some(int64(r.IntN(9)))}
+	}
+	if r.IntN(3) == 0 {
+		p.CustomNote = &protocol.AsnCustomNote{ContactID: p.ContactID, Note: str()}
+	}
+	if r.IntN(4) == 0 {
+		p.AgentState = &protocol.AsnAgentState{State: int64(r.IntN(5))}
+	}
+	if r.IntN(4) == 0 {
+		p.RemoteContact = &protocol.AsnNetDatabaseContact{DisplayName: protocol.Some(str()), Company: protocol.Some(str())}
+	}
+	for range r.IntN(3) {
+		p.ActualAppointments = append(p.ActualAppointments, protocol.AsnAppointmentEntry{EntryID: str(), Subject: str(),
+			Start: at(), End: at(), Status: int64(r.IntN(4)), AllDay: r.IntN(2) == 0, IsValid: true,
+			OptionalParams: protocol.AsnOptionalParameters{protocol.StringParam("Location", str())}})
+	}
+	for range r.IntN(3) {
+		p.PhoneLines = append(p.PhoneLines, protocol.AsnPresenceLine{LinePhoneNumber: str(), State: int64(r.IntN(2)), DoNotDisturb: int64(r.IntN(2))})
+	}
+	for range r.IntN(4) {
+		p.Calls = append(p.Calls, protocol.AsnPresenceCallV2{Action: int64(r.IntN(3)), ConnectionID: str(), LinePhoneNumber: str(),
+			CallState: int64(r.IntN(1 << 12))})
+	}
+	for range r.IntN(3) {
+		p.LineForwards = append(p.LineForwards, protocol.AsnPresenceForward{LinePhoneNumber: str(), InternalID: int64(r.IntN(9)), Destination: str()})
+	}
+	return p
+}
+
+// slowDecode is the reference: the envelope and the argument through
+// encoding/json.
+func slowDecode(t *testing.T, frame []byte) *protocol.AsnUpdatePresenceV2Argument {
+	t.Helper()
+	m, err := protocol.DecodeMessage(frame)
+	if err != nil || m.Invoke == nil {
+		t.Fatalf("reference decode of %s: %v", frame, err)
+	}
+	var arg protocol.AsnUpdatePresenceV2Argument
+	if err := json.Unmarshal(m.Invoke.Argument, &arg); err != nil {
+		t.Fatal(err)
+	}
+	return &arg
+}
+
+// TestEventDecoderMatchesEncodingJSON: random events, encoded by the
+// server's encoder and by the reflection encoder (another member order),
+// array-wrapped or not, decode to the same digest both ways.
+func TestEventDecoderMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var d eventDecoder
+	operation, _ := protocol.OperationByName("asnUpdatePresenceV2")
+	for i := range 2000 {
+		p := randomPresence(r)
+		flags := uint32(r.IntN(1 << 18))
+		wrapped := i%2 == 0
+		var frame []byte
+		if i%3 == 0 {
+			var err error
+			frame, err = protocol.AppendEvent(nil, operation, &protocol.AsnUpdatePresenceV2Argument{Presence: *p, ChangedFlags: int64(flags)}, wrapped)
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			frame = protocol.AppendUpdatePresenceV2Event(nil, p, flags, wrapped)
+		}
+		if !d.decode(frame) {
+			t.Fatalf("event %d not decoded: %s", i, frame)
+		}
+		if want := slowDecode(t, frame); !sameDigest(&d.arg, want) {
+			t.Fatalf("event %d: fast %+v\nreference %+v\nframe %s", i, d.arg, *want, frame)
+		}
+	}
+}
+
+// TestEventDecoderGivesUp: anything but a well-formed asnUpdatePresenceV2
+// event is left to the reference decoder.
+func TestEventDecoderGivesUp(t *testing.T) {
+	p := &protocol.AsnPresenceV2{ContactID: "sip:a@example.com", PresenceState: protocol.Some[int64](65)}
+	good := protocol.AppendUpdatePresenceV2Event(nil, p, 1, true)
+	remove := protocol.AppendRemovePresenceEvent(nil, "sip:a@example.com", false)
+	note := protocol.AppendUpdateMyCustomNoteEvent(nil, &protocol.AsnCustomNote{Note: "x"}, false)
+	var d eventDecoder
+	if !d.decode(good) {
+		t.Fatal("good event refused")
+	}
+	for name, frame := range map[string][]byte{
+		"remove":        remove,
+		"other event":   note,
+		"truncated":     good[:len(good)-3],
+		"trailing":      append(append([]byte(nil), good...), '}'),
+		"fraction":      []byte(strings.Replace(string(good), `"iChangedFlags":1`, `"iChangedFlags":1.5`, 1)),
+		"unquoted key":  []byte(strings.Replace(string(good), `"iChangedFlags"`, `iChangedFlags`, 1)),
+		"no contact":    []byte(`{"invoke":{"invokeID":99999,"operationID":4504,"argument":{"presence":{},"iChangedFlags":1}}}`),
+		"result":        []byte(`{"result":{"invokeID":3,"result":{"resultValue":0}}}`),
+		"empty":         nil,
+		"control chars": []byte("{\"invoke\":{\"invokeID\":99999,\"operationID\":4504,\"argument\":{\"presence\":{\"u8sContactId\":\"a\x01\"}}}}"),
+	} {
+		if d.decode(frame) {
+			t.Errorf("%s: decoded %s", name, frame)
+		}
+	}
+	// By name when the id is 0 or missing, as the server accepts invokes.
+	byName := []byte(`{"invoke":{"invokeID":99999,"operationName":"asnUpdatePresenceV2","argument":{"_type":"AsnUpdatePresenceV2Argument","presence":{"u8sContactId":"sip:b@example.com","seqCalls":null},"iChangedFlags":2048}}}`)
+	if !d.decode(byName) || d.arg.Presence.ContactID != "sip:b@example.com" || d.arg.ChangedFlags != 2048 {
+		t.Errorf("by name: %+v", d.arg)
+	}
+}
+
+func BenchmarkEventDecode(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	frames := make([][]byte, 64)
+	for i := range frames {
+		frames[i] = protocol.AppendUpdatePresenceV2Event(nil, randomPresence(r), 1<<11, true)
+	}
+	b.Run("fast", func(b *testing.B) {
+		var d eventDecoder
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if !d.decode(frames[i%len(frames)]) {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+	b.Run("naive=encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			m, err := protocol.DecodeMessage(frames[i%len(frames)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			var arg protocol.AsnUpdatePresenceV2Argument
+			if err := json.Unmarshal(m.Invoke.Argument, &arg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
