@@ -119,8 +119,13 @@ func (e *Engine) Tick() int {
 	}
 	e.sched.mu.Unlock()
 	n := 0
+	// The boundaries of one instant (every meeting starting at 10:00) wake
+	// each watcher once per wakeBatchAge rather than once per contact, so
+	// connection writers send them together.
+	var batch wakeBatch
 	for _, w := range due {
 		c := w.c
+		batch.begin(time.Now())
 		_ = e.updateContact(c, func(c *contact, next *Snapshot, now time.Time) Section {
 			if c.wakeGen != w.gen {
 				return 0 // superseded by a later reschedule
@@ -128,8 +133,12 @@ func (e *Engine) Tick() int {
 			c.wake = time.Time{} // consumed; refresh queues the next one
 			n++
 			return e.refreshCalendar(c, next, now) | sectionRecompute
-		})
+		}, &batch)
+		if batch.due(time.Now()) {
+			batch.flush()
+		}
 	}
+	batch.flush()
 	return n
 }
 

@@ -51,7 +51,7 @@ func unpackFlags(word uint32) Section { return Section(word & wordFlagsMask) }
 // the subscription on its watcher the first time. It never blocks. It is the
 // innermost loop of the fan-out: one atomic load, one atomic OR and, for the
 // first change since the last pull, one CAS.
-func (s *subscription) mark(changed Section) {
+func (s *subscription) mark(changed Section, batch *wakeBatch) {
 	w := s.word.Load()
 	if w&deadBit != 0 {
 		return
@@ -71,7 +71,7 @@ func (s *subscription) mark(changed Section) {
 		return
 	}
 	if s.pending.Or(uint32(changed)) == 0 {
-		s.watcher.push(s)
+		s.watcher.push(s, batch)
 	}
 }
 
@@ -83,7 +83,7 @@ func (s *subscription) markAll(changed Section) {
 		return
 	}
 	if changed &= unpackFlags(w); changed != 0 && s.pending.Or(uint32(changed)) == 0 {
-		s.watcher.push(s)
+		s.watcher.push(s, nil)
 	}
 }
 

@@ -73,7 +73,7 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 				regroup = true
 			}
 			return changed
-		})
+		}, nil)
 		if regroup {
 			e.groupsChanged(c) // rights depend on groups; outside c.mu
 		}
@@ -100,7 +100,7 @@ func (e *Engine) RemoveContact(id string) error {
 	c.mu.Unlock()
 	sh.removals.Add(1)
 	if a != nil {
-		a.forEach(func(s *subscription) { s.mark(sectionRemoved) })
+		a.forEach(func(s *subscription) { s.mark(sectionRemoved, nil) })
 	}
 	return nil
 }

@@ -18,10 +18,12 @@ func (e *Engine) update(id string, fn mutation) error {
 	if c == nil {
 		return ErrUnknownContact
 	}
-	return e.updateContact(c, fn)
+	return e.updateContact(c, fn, nil)
 }
 
-func (e *Engine) updateContact(c *contact, fn mutation) error {
+// updateContact applies fn to c; with a batch, the watchers' wake-ups are
+// queued on it (see wakeBatch).
+func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
@@ -51,7 +53,7 @@ func (e *Engine) updateContact(c *contact, fn mutation) error {
 	// Marking before the unlock means at most one published version of a
 	// contact is ever unmarked (this one, while its writer holds c.mu); Pull
 	// relies on it to deliver whole versions (see Watcher.materialise).
-	e.fanout(c, changed)
+	e.fanout(c, changed, batch)
 	c.mu.Unlock()
 	c.shard.updates.Add(1)
 	return nil
@@ -79,7 +81,7 @@ func (c *contact) recompute(next *Snapshot, now time.Time) {
 
 // fanout marks every subscription of c with the changed sections. It runs
 // without locks.
-func (e *Engine) fanout(c *contact, changed Section) {
+func (e *Engine) fanout(c *contact, changed Section, batch *wakeBatch) {
 	a := c.subs.Load()
 	if a == nil {
 		return
@@ -88,7 +90,7 @@ func (e *Engine) fanout(c *contact, changed Section) {
 	marked := 0
 	for i := 0; i < n; i++ {
 		if s := a.slots[i].Load(); s != nil {
-			s.mark(changed)
+			s.mark(changed, batch)
 			marked++
 		}
 	}

@@ -525,7 +525,7 @@ func (e *Engine) markOwn(c *contact, changed Section) {
 	if a := c.subs.Load(); a != nil {
 		a.forEach(func(s *subscription) {
 			if s.watcher.user == c.id {
-				s.mark(changed)
+				s.mark(changed, nil)
 			}
 		})
 	}
@@ -581,7 +581,7 @@ func (e *Engine) personalChanged(owner, remote string, answered bool) {
 			if a := r.subs.Load(); a != nil {
 				a.forEach(func(s *subscription) {
 					if s.watcher.user == owner {
-						s.mark(SectionConfig)
+						s.mark(SectionConfig, nil)
 					}
 				})
 			}

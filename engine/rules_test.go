@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -224,5 +225,55 @@ func TestAbsentStateAtMeetingStartKeepsTheMeeting(t *testing.T) {
 	s, _ := e.Snapshot("a")
 	if len(s.ActiveAppointments) != 1 || s.State&FlagAppointment == 0 {
 		t.Fatalf("meeting lost: %d active, state %v", len(s.ActiveAppointments), s.State)
+	}
+}
+
+// TestTickBatchesWakeUps: when many appointments start at the same instant,
+// a watcher that follows several of them is woken once per batch, not once
+// per contact: its first wake-up comes after every boundary of the run was
+// applied or after wakeBatchAge, and one pull then gets them together.
+func TestTickBatchesWakeUps(t *testing.T) {
+	e, clock := newTestEngine(t)
+	const n = 2000
+	ids := make([]string, n)
+	start := t0.Add(time.Hour)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("c%04d", i)
+		mustPut(t, e, ids[i])
+		must(t, e.SetAppointments(ids[i], []Appointment{{EntryID: "m", Start: start, End: start.Add(time.Hour), Status: AppointmentBusy}}))
+	}
+	type wake struct {
+		at        time.Time
+		published int // contacts showing the meeting at the wake-up
+	}
+	var wakes []wake
+	var tickStarted time.Time
+	w := e.NewWatcher(WatcherConfig{Notify: func() {
+		at := time.Now()
+		published := 0
+		for _, id := range ids {
+			if s, _ := e.Snapshot(id); len(s.ActiveAppointments) > 0 {
+				published++
+			}
+		}
+		wakes = append(wakes, wake{at, published})
+	}})
+	_, _, err := w.Subscribe(ids, SubscribeOptions{}, nil)
+	must(t, err)
+	w.Pull(nil)
+	wakes = nil
+	clock.Set(start)
+	tickStarted = time.Now()
+	if got := e.Tick(); got != n {
+		t.Fatalf("Tick refreshed %d contacts, want %d", got, n)
+	}
+	if len(wakes) != 1 {
+		t.Fatalf("%d wake-ups for a watcher that did not pull, want 1", len(wakes))
+	}
+	if first := wakes[0]; first.published < n && first.at.Sub(tickStarted) < wakeBatchAge {
+		t.Fatalf("woken %v into the run with %d of %d boundaries applied: not batched", first.at.Sub(tickStarted), first.published, n)
+	}
+	if ups := w.Pull(nil); len(ups) != n {
+		t.Fatalf("pulled %d updates, want %d", len(ups), n)
 	}
 }

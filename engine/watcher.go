@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // CallAction tells a watcher what happened to a call since it last looked
@@ -105,25 +106,71 @@ func (w *Watcher) User() string { return w.user }
 // write.
 func (w *Watcher) Ready() <-chan struct{} { return w.ready }
 
-// push puts s on the dirty stack; called by mark when s.pending leaves zero.
-func (w *Watcher) push(s *subscription) {
+// push puts s on the dirty stack; called by mark when s.pending leaves
+// zero. The watcher is woken at once, or, with a batch, when the batch is
+// flushed.
+func (w *Watcher) push(s *subscription, batch *wakeBatch) {
 	for {
 		head := w.dirty.Load()
 		s.next = head
 		if w.dirty.CompareAndSwap(head, s) {
 			if head == nil {
-				if w.notify != nil {
-					w.notify()
+				if batch != nil {
+					batch.watchers = append(batch.watchers, w)
 				} else {
-					select {
-					case w.ready <- struct{}{}:
-					default:
-					}
+					w.wake()
 				}
 			}
 			return
 		}
 	}
+}
+
+// wake tells the watcher's consumer that something is pending.
+func (w *Watcher) wake() {
+	if w.notify != nil {
+		w.notify()
+		return
+	}
+	select {
+	case w.ready <- struct{}{}:
+	default:
+	}
+}
+
+// wakeBatch defers the wake-ups of a run of updates (a calendar boundary
+// shared by thousands of contacts) so that each watcher's consumer wakes
+// once for all of them and writes them together, instead of waking, pulling
+// and writing after every contact while the run goes on.
+type wakeBatch struct {
+	watchers []*Watcher
+	started  time.Time
+}
+
+// wakeBatchAge is how long a batch defers wake-ups at most: the first
+// update of a run waits no longer than this for its watchers to wake.
+const wakeBatchAge = 500 * time.Microsecond
+
+// begin notes the time before an update: when the batch is empty, the
+// update may start it.
+func (b *wakeBatch) begin(now time.Time) {
+	if len(b.watchers) == 0 {
+		b.started = now
+	}
+}
+
+// due reports whether the batch has waited long enough to be flushed.
+func (b *wakeBatch) due(now time.Time) bool {
+	return len(b.watchers) > 0 && now.Sub(b.started) >= wakeBatchAge
+}
+
+// flush wakes every watcher queued since the last flush.
+func (b *wakeBatch) flush() {
+	for i, w := range b.watchers {
+		w.wake()
+		b.watchers[i] = nil
+	}
+	b.watchers = b.watchers[:0]
 }
 
 // Pending reports whether a Pull would return something (it may return an
