@@ -202,8 +202,12 @@ func (c *conn) writeLoop() {
 			continue
 		}
 		c.mu.Lock()
-		buf = append(buf[:0], c.out...)
+		held := getBuffer()
+		buf = append((*held)[:0], c.out...)
 		c.out = c.out[:0]
+		if cap(c.out) > maxKeptQueue {
+			c.out = nil // a large answer (a console's subscribe): do not keep its buffer
+		}
 		closing, reason, v2 := c.closing, c.reason, c.v2
 		w, m := c.watcher, c.mine
 		enc.user = c.user
@@ -263,6 +267,9 @@ func (c *conn) writeLoop() {
 		if len(buf) > 0 && !c.flush(buf) {
 			return
 		}
+		*held = buf
+		putBuffer(held)
+		buf = nil
 		if n > 0 {
 			c.srv.metrics.deliveries.Add(int64(n))
 			lastSent = time.Now()
@@ -273,6 +280,36 @@ func (c *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// Idle connections hold no write buffer: the writer takes one from a pool
+// for each round and returns it, so memory follows the connections that
+// are writing, not all of them (a buffer kept per connection cost about
+// 20-60 KB each at its high-water mark).
+var bufferPool sync.Pool // of *[]byte
+
+// maxPooledBuffer is the largest buffer the pool keeps; a larger one (a
+// console's subscribe answer) goes to the garbage collector.
+const maxPooledBuffer = 64 << 10
+
+// maxKeptQueue is the largest response queue (c.out) a connection keeps
+// between rounds.
+const maxKeptQueue = 16 << 10
+
+func getBuffer() *[]byte {
+	if p, ok := bufferPool.Get().(*[]byte); ok {
+		return p
+	}
+	b := make([]byte, 0, 4<<10)
+	return &b
+}
+
+func putBuffer(p *[]byte) {
+	if cap(*p) > maxPooledBuffer {
+		return
+	}
+	*p = (*p)[:0]
+	bufferPool.Put(p)
 }
 
 // flush writes framed bytes with one call; false when the connection died.

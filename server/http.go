@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -17,8 +18,13 @@ import (
 )
 
 var upgrader = websocket.FastHTTPUpgrader{
-	ReadBufferSize:  16 << 10,
+	// Clients send small invokes: 4 KB reads them (larger messages are read
+	// in several steps). Events are framed by the writer and written on the
+	// connection directly, so the library's write buffer is only taken from
+	// a pool for its own control frames, never kept per connection.
+	ReadBufferSize:  4 << 10,
 	WriteBufferSize: 4 << 10,
+	WriteBufferPool: &sync.Pool{},
 	// Browser clients of a UC server come from other origins (the web client,
 	// the SDK samples); authentication is the session id, not the origin.
 	CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
