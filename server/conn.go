@@ -2,7 +2,9 @@ package server
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,12 +160,13 @@ func (c *conn) readLoop() {
 				c.srv.metrics.rejects.Add(1)
 				c.sendReject(0, false, protocol.ErrFunctionMissing, "BER encoding is not supported; use JSON")
 				c.shutdown("BER frame")
+			case isTimeout(err):
+				c.srv.metrics.idleCloses.Add(1)
+				c.shutdown("idle: nothing received for " + c.srv.cfg.IdleTimeout.String() + " (clients send keepalives)")
+			case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
+				c.shutdown("client closed the connection")
 			default:
-				c.mu.Lock()
-				if !c.closing {
-					c.reason = "read: " + err.Error()
-				}
-				c.mu.Unlock()
+				c.shutdown("read: " + err.Error())
 			}
 			return
 		}

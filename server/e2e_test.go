@@ -1,11 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fasthttp/websocket"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -386,5 +389,38 @@ func TestLegacyV1Client(t *testing.T) {
 	call := ev["invoke"].(map[string]any)["argument"].(map[string]any)["presence"].(map[string]any)["seqCalls"].([]any)[0].(map[string]any)
 	if call["iOutbound"] != float64(1) || call["u8sConnectionID"] != "c9" {
 		t.Fatalf("V1 call %v", call)
+	}
+}
+
+// TestIdleConnectionIsClosed: a client that sends nothing for IdleTimeout
+// is closed with a close frame naming the reason and counted; a client
+// that sends keepalives stays.
+func TestIdleConnectionIsClosed(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.IdleTimeout = 400 * time.Millisecond })
+	idle := ts.dialWS(t, "")
+	idle.login("alice")
+	alive := ts.dialWS(t, "")
+	alive.login("bob")
+	stop := time.Now().Add(1200 * time.Millisecond)
+	for time.Now().Before(stop) {
+		alive.sendRaw([]byte(`{"invoke":{"invokeID":99999,"operationID":1706,"operationName":"asnTransportKeepAlive","argument":{"_type":"AsnTransportKeepAliveArgument"}}}`))
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = idle.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var err error
+	for err == nil {
+		_, _, err = idle.ws.ReadMessage()
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Text, "idle") {
+		t.Fatalf("idle client: %v, want a close frame naming the idle timeout", err)
+	}
+	if n := ts.s.metrics.idleCloses.Load(); n != 1 {
+		t.Fatalf("idle closes = %d, want 1", n)
+	}
+	// The client that sent keepalives is still served.
+	id := alive.invoke("asnGetLoggedInContactV2", map[string]any{"_type": "AsnGetLoggedInContactV2Argument"})
+	if m := alive.result(id); m["result"] == nil {
+		t.Fatalf("keepalive client: %v", m)
 	}
 }

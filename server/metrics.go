@@ -29,6 +29,7 @@ type metrics struct {
 	rejects            atomic.Int64
 	errors             atomic.Int64
 	slowConsumerCloses atomic.Int64
+	idleCloses         atomic.Int64
 	subscribeCalls     atomic.Int64
 
 	latencyCounts []atomic.Int64 // one per bucket plus +Inf
@@ -83,6 +84,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("presenced_rejects_total", "ROSE rejects sent.", m.rejects.Load())
 	counter("presenced_errors_total", "ROSE errors sent.", m.errors.Load())
 	counter("presenced_slow_consumer_closes_total", "Connections closed as slow consumers.", m.slowConsumerCloses.Load())
+	counter("presenced_idle_closes_total", "Connections closed after IdleTimeout without a message from the client.", m.idleCloses.Load())
 	counter("presenced_subscribe_calls_total", "Subscribe invokes handled.", m.subscribeCalls.Load())
 	gauge("presenced_engine_contacts", "Contacts in the engine.", st.Contacts)
 	gauge("presenced_engine_watchers", "Engine watchers (two per logged-in connection).", st.Watchers)

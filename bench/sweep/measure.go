@@ -149,7 +149,7 @@ func burstOf(st *Step, window Window) string {
 			clock(at), w.T, w.Deliveries, rate, w.DeliveryP99, typical, w.SimulatorCores+w.ServerCores) + spikeCause(st, worst)
 		minute := int(at/time.Minute) % 30
 		if (minute <= 1 || minute >= 29) && w.SimulatorCores+w.ServerCores < 0.6*float64(runtime.NumCPU()) {
-			text += " (a :00/:30 calendar boundary with the machine mostly idle: serial work, not a lack of CPU)"
+			text += " (a :00/:30 calendar boundary: the second's average CPU hides a burst of tens of milliseconds that can take both cores; docs/CAPACITY.md §7)"
 		}
 		return text
 	}

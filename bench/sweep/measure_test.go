@@ -24,7 +24,7 @@ func TestDiagnosis(t *testing.T) {
 	}
 	// t=9 ends the interval [8 s, 9 s): 09:52 + 8 × 60 s = 10:00:00.
 	burst := burstOf(step(9, 3000, 120, 0, 0), window)
-	for _, want := range []string{"burst at about 10:00:00", "3000 deliveries", "p99 120.0 ms", "serial work, not a lack of CPU"} {
+	for _, want := range []string{"burst at about 10:00:00", "3000 deliveries", "p99 120.0 ms", "average CPU hides a burst"} {
 		if !strings.Contains(burst, want) {
 			t.Errorf("burst diagnosis lacks %q: %s", want, burst)
 		}

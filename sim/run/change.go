@@ -1,6 +1,7 @@
 package run
 
 import (
+	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -169,13 +170,23 @@ func (l *contactLog) lastKey() uint64 {
 // pending returns the sum of remaining over the log: watchers that never
 // caught up with a change.
 func (l *contactLog) pending() int64 {
+	n, _ := l.pendingBefore(math.MaxInt64)
+	return n
+}
+
+// pendingBefore is pending for the changes applied before t (wall ns);
+// after counts the deliveries still pending of later changes.
+func (l *contactLog) pendingBefore(t int64) (n, after int64) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	n := int64(0)
 	for _, ch := range l.entries {
 		if r := ch.remaining.Load(); r > 0 {
-			n += int64(r)
+			if ch.applied < t {
+				n += int64(r)
+			} else {
+				after += int64(r)
+			}
 		}
 	}
-	return n
+	return n, after
 }

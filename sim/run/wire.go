@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ucpresence/presence/protocol"
 	"github.com/ucpresence/presence/sim/model"
 )
 
@@ -34,6 +36,11 @@ type wire struct {
 	calendars []atomic.Pointer[[]int64] // per user: calendar boundaries (wall ns), for the race window
 
 	decodeMismatch atomic.Bool // the fast event decoder's cross-check failed (logged once)
+	readFailed     atomic.Bool // a client's connection failed (logged once)
+
+	liveMu        sync.Mutex    // guards live
+	live          []*wireClient // logged-in connections, for the keepalives
+	stopKeepAlive chan struct{}
 
 	failMu sync.Mutex // guards failure
 	failed error
@@ -46,6 +53,8 @@ func newWire(r *runner) (driver, error) {
 		return w.run.start.Add(w.plan.wallOffset(offset))
 	})
 	w.calendars = make([]atomic.Pointer[[]int64], r.plan.population.Size())
+	w.stopKeepAlive = make(chan struct{})
+	go w.keepAlive()
 	for range 2 * runtime.GOMAXPROCS(0) {
 		w.pool = append(w.pool, r.recs.add())
 	}
@@ -221,8 +230,43 @@ func (w *wire) nearBoundary(user int32, t int64, window time.Duration) bool {
 	return false
 }
 
+// clientKeepAlive is how often every connection sends asnTransportKeepAlive,
+// as a real client does: presenced (like a UCServer) closes a connection
+// that sent nothing for its idle timeout (60 s by default), and the
+// watchers only read during the day.
+const clientKeepAlive = 20 * time.Second
+
+// keepAlive sends the keepalives until close.
+func (w *wire) keepAlive() {
+	t := time.NewTicker(clientKeepAlive)
+	defer t.Stop()
+	operation, _ := protocol.OperationByName("asnTransportKeepAlive")
+	msg, err := protocol.AppendEvent(nil, operation, &protocol.AsnTransportKeepAliveArgument{}, false)
+	if err != nil {
+		panic(err) // a fixed message
+	}
+	for {
+		select {
+		case <-w.stopKeepAlive:
+			return
+		case <-t.C:
+		}
+		w.liveMu.Lock()
+		live := slices.Clone(w.live)
+		w.liveMu.Unlock()
+		for _, c := range live {
+			c.sendRaw(msg)
+		}
+	}
+}
+
 // close ends the connections and the senders.
 func (w *wire) close() {
+	select {
+	case <-w.stopKeepAlive:
+	default:
+		close(w.stopKeepAlive)
+	}
 	var wg sync.WaitGroup
 	for _, c := range w.clients {
 		if c == nil {

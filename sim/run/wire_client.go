@@ -45,6 +45,7 @@ type wireClient struct {
 	lastMessage atomic.Int64 // wall ns of the last update received
 	done        chan struct{}
 	ready       atomic.Bool // views initialised: updates are accounted
+	closing     atomic.Bool // close was called: a read error is expected
 }
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
@@ -81,7 +82,23 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *watcherView) (*
 		c.close()
 		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.population.Users[user].ContactID, res.Result.Value)
 	}
+	w.liveMu.Lock()
+	w.live = append(w.live, c)
+	w.liveMu.Unlock()
 	return c, nil
+}
+
+// sendRaw writes an encoded message unless the connection is closing; an
+// error ends nothing here (the reader sees the connection fail).
+func (c *wireClient) sendRaw(msg []byte) {
+	if c.closing.Load() {
+		return
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_ = c.conn.WriteMessage(websocket.TextMessage, msg)
+	_ = c.conn.SetWriteDeadline(time.Time{})
 }
 
 // expand fills a credential template: {id} contact id, {name} its user
@@ -167,6 +184,9 @@ func (c *wireClient) readLoop() {
 	for {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
+			if !c.closing.Load() && c.w.readFailed.CompareAndSwap(false, true) {
+				c.w.cfg.Logger.Error("presencesim: a client connection failed", "user", c.w.plan.population.Users[c.user].ContactID, "error", err)
+			}
 			return
 		}
 		recv := time.Now()
@@ -307,6 +327,7 @@ func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int6
 
 // logoff ends the session politely and closes the connection.
 func (c *wireClient) close() {
+	c.closing.Store(true)
 	c.writeMu.Lock()
 	if operation, ok := protocol.OperationByName("asnLogoff"); ok {
 		if msg, err := protocol.AppendEvent(nil, operation, &protocol.AsnLogoffArgument{}, false); err == nil {
