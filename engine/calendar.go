@@ -123,9 +123,9 @@ func (e *Engine) Tick() int {
 	// each watcher once per wakeBatchAge rather than once per contact, so
 	// connection writers send them together.
 	var batch wakeBatch
+	batch.begin(time.Now())
 	for _, w := range due {
 		c := w.c
-		batch.begin(time.Now())
 		_ = e.updateContact(c, func(c *contact, next *Snapshot, now time.Time) Section {
 			if c.wakeGen != w.gen {
 				return 0 // superseded by a later reschedule
@@ -134,9 +134,11 @@ func (e *Engine) Tick() int {
 			n++
 			return e.refreshCalendar(c, next, now) | sectionRecompute
 		}, &batch)
-		if batch.due(time.Now()) {
+		t := time.Now() // one reading: the end of this update, the start of the next
+		if batch.due(t) {
 			batch.flush()
 		}
+		batch.begin(t)
 	}
 	batch.flush()
 	return n

@@ -467,49 +467,15 @@ func (s *scanner) skip() {
 	}
 }
 
-// sameDigest reports whether a and b agree on every member the oracle
-// reads (the fast decoder's cross-check against encoding/json).
+// sameDigest reports whether a and b give the oracle the same view: the
+// fast decoder's cross-check against encoding/json compares what
+// mergeWire makes of each (every section, whatever the changed flags).
 func sameDigest(a, b *protocol.AsnUpdatePresenceV2Argument) bool {
-	p, q := &a.Presence, &b.Presence
-	if a.ChangedFlags != b.ChangedFlags || p.ContactID != q.ContactID || p.PresenceState != q.PresenceState {
+	if a.ChangedFlags != b.ChangedFlags || a.Presence.ContactID != b.Presence.ContactID {
 		return false
 	}
-	if (p.AbsentState == nil) != (q.AbsentState == nil) || p.AbsentState != nil && p.AbsentState.AbsentState != q.AbsentState.AbsentState {
-		return false
-	}
-	if (p.CustomNote == nil) != (q.CustomNote == nil) || p.CustomNote != nil && p.CustomNote.Note != q.CustomNote.Note {
-		return false
-	}
-	if (p.AgentState == nil) != (q.AgentState == nil) || p.AgentState != nil && p.AgentState.State != q.AgentState.State {
-		return false
-	}
-	if len(p.ActualAppointments) != len(q.ActualAppointments) || len(p.PhoneLines) != len(q.PhoneLines) ||
-		len(p.Calls) != len(q.Calls) || len(p.LineForwards) != len(q.LineForwards) {
-		return false
-	}
-	for i := range p.ActualAppointments {
-		x, y := &p.ActualAppointments[i], &q.ActualAppointments[i]
-		if x.EntryID != y.EntryID || x.Status != y.Status || x.AllDay != y.AllDay || !x.Start.Equal(y.Start.Time) || !x.End.Equal(y.End.Time) {
-			return false
-		}
-	}
-	for i := range p.PhoneLines {
-		x, y := &p.PhoneLines[i], &q.PhoneLines[i]
-		if x.LinePhoneNumber != y.LinePhoneNumber || x.State != y.State || x.DoNotDisturb != y.DoNotDisturb {
-			return false
-		}
-	}
-	for i := range p.Calls {
-		x, y := &p.Calls[i], &q.Calls[i]
-		if x.Action != y.Action || x.ConnectionID != y.ConnectionID || x.CallState != y.CallState {
-			return false
-		}
-	}
-	for i := range p.LineForwards {
-		x, y := &p.LineForwards[i], &q.LineForwards[i]
-		if x.LinePhoneNumber != y.LinePhoneNumber || x.InternalID != y.InternalID || x.Destination != y.Destination {
-			return false
-		}
-	}
-	return true
+	var x, y subView
+	mergeWire(&x, &a.Presence, printSections)
+	mergeWire(&y, &b.Presence, printSections)
+	return x.print.differs(&y.print, printSections) == 0
 }
