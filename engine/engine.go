@@ -29,6 +29,18 @@ type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
 
+// Defaults of Config's next-appointments fields: what a zero value means.
+// Exported so that models of the engine (the simulator's oracle) follow the
+// engine instead of copying the numbers.
+const (
+	// DefaultNextAppointmentsWindow is how far ahead next appointments are
+	// kept when Config.NextAppointmentsWindow is zero: 30 days.
+	DefaultNextAppointmentsWindow = 30 * 24 * time.Hour
+	// DefaultNextAppointmentsLimit is the length of the next-appointments
+	// list when Config.NextAppointmentsLimit is zero.
+	DefaultNextAppointmentsLimit = 10
+)
+
 // Config configures an Engine. The zero value is usable.
 type Config struct {
 	// Shards is the number of contact-table shards, a power of two.
@@ -120,10 +132,10 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("%w: Shards must be a power of two, got %d", ErrInvalid, cfg.Shards)
 	}
 	if cfg.NextAppointmentsWindow == 0 {
-		cfg.NextAppointmentsWindow = 30 * 24 * time.Hour
+		cfg.NextAppointmentsWindow = DefaultNextAppointmentsWindow
 	}
 	if cfg.NextAppointmentsLimit == 0 {
-		cfg.NextAppointmentsLimit = 10
+		cfg.NextAppointmentsLimit = DefaultNextAppointmentsLimit
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = wallClock{}

@@ -12,7 +12,10 @@ import (
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
 	"github.com/ucpresence/presence/server/ingest"
+	"github.com/ucpresence/presence/sim/driver"
 	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/oracle"
+	"github.com/ucpresence/presence/sim/wire"
 )
 
 // The simulator's own cost, without an engine behind it ("no-op engine
@@ -20,10 +23,10 @@ import (
 // do per delivery. The bar: 100,000 events/s generated and 500,000
 // deliveries/s consumed on this two-core machine.
 
-func benchPlan(b *testing.B, name string) *plan {
+func benchPlan(b *testing.B, name string) *driver.Plan {
 	b.Helper()
 	cfg := Config{Scenario: loadScenario(b, name)}
-	p, err := newPlan(&cfg)
+	p, err := driver.NewPlan(&cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,53 +39,20 @@ func BenchmarkGenerate(b *testing.B) {
 	for _, name := range []string{"office-1k", "enterprise-20k"} {
 		b.Run(name, func(b *testing.B) {
 			p := benchPlan(b, name)
-			day := dayDate.Add(p.scenario.Day.Start.Std())
-			m := newMapper(p.population, func(offset time.Duration) time.Time { return day.Add(offset) })
-			stream := model.NewStream(p.population)
+			day := dayDate.Add(p.Scenario.Day.Start.Std())
+			m := driver.NewMapper(p.Population, func(offset time.Duration) time.Time { return day.Add(offset) })
+			stream := model.NewStream(p.Population)
 			var ev model.Event
 			var ops []ingest.Event
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
 				if !stream.Next(&ev) {
-					stream = model.NewStream(p.population)
-					m = newMapper(p.population, m.at)
+					stream = model.NewStream(p.Population)
+					m = driver.NewMapper(p.Population, m.At)
 					stream.Next(&ev)
 				}
-				ops = m.ops(&ev, ops[:0])
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
-	}
-}
-
-// BenchmarkGenerateWithModel adds what the wire driver does per event
-// before it is sent: the simulator's presence model, the per-class
-// expected views and the change log, and the NDJSON encoding.
-func BenchmarkGenerateWithModel(b *testing.B) {
-	for _, name := range []string{"office-1k", "enterprise-20k"} {
-		b.Run(name, func(b *testing.B) {
-			p := benchPlan(b, name)
-			start := time.Now()
-			m := newMapper(p.population, func(offset time.Duration) time.Time { return start.Add(p.wallOffset(offset)) })
-			s := &sender{w: &wire{plan: p, mapper: m, calendars: nil}, rec: newRecorder(), prints: map[int32]*[numClasses]viewPrint{}}
-			for u := range p.logs {
-				p.logs[u].state = newExpected()
-			}
-			stream := model.NewStream(p.population)
-			var ev model.Event
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				if !stream.Next(&ev) {
-					stream = model.NewStream(p.population)
-					stream.Next(&ev)
-				}
-				s.ops = m.ops(&ev, s.ops[:0])
-				for i := range s.ops {
-					s.record(ev.User, &s.ops[i], 0, true)
-					s.batch = ingest.AppendEvent(s.batch[:0], &s.ops[i])
-				}
+				ops = m.Ops(&ev, ops[:0])
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
@@ -92,11 +62,11 @@ func BenchmarkGenerateWithModel(b *testing.B) {
 // consumeFixture is one contact with a log of notes and the engine
 // updates that deliver them, and watchers positioned at the start.
 type consumeFixture struct {
-	log      *contactLog
+	log      *oracle.ContactLog
 	updates  []engine.Update
 	watchers int
-	base     viewPrint // the view before the first change
-	first    uint64    // its version
+	base     oracle.ViewPrint // the view before the first change
+	first    uint64           // its version
 	index    map[string]int32
 }
 
@@ -115,28 +85,28 @@ func newConsumeFixture(b *testing.B, changes, watchers int) *consumeFixture {
 	if err := e.PutContact(id, engine.ContactEntry{}); err != nil {
 		b.Fatal(err)
 	}
-	f := &consumeFixture{log: &contactLog{}, watchers: watchers, index: map[string]int32{}}
+	f := &consumeFixture{log: &oracle.ContactLog{}, watchers: watchers, index: map[string]int32{}}
 	for i := range 1000 {
 		f.index["sip:user"+strconv.Itoa(i)+"@example.com"] = int32(i)
 	}
 	f.index[id] = benchOwner
 	snap, _ := e.Snapshot(id)
-	f.base.fromSnapshot(snap, printSections)
+	f.base.FromSnapshot(snap, oracle.PrintSections)
 	f.first = snap.Version
 	for range watchers {
-		f.log.addWatcher(uint8(4), engine.SectionsDefault, false)
+		f.log.AddWatcher(uint8(4), engine.SectionsDefault, false)
 	}
 	for i := range changes {
 		if err := e.SetNote(id, "note "+strconv.Itoa(i)); err != nil {
 			b.Fatal(err)
 		}
 		snap, _ := e.Snapshot(id)
-		ch := &change{key: snap.Version, intended: time.Now().UnixNano(), applied: time.Now().UnixNano(), measured: true}
-		for c := range numClasses {
-			ch.prints[c].fromSnapshot(snap, printSections)
-			ch.changed[c] = engine.SectionNote | engine.SectionPresence
+		ch := &oracle.Change{Key: snap.Version, Intended: time.Now().UnixNano(), Applied: time.Now().UnixNano(), Measured: true}
+		for c := range oracle.NumClasses {
+			ch.Prints[c].FromSnapshot(snap, oracle.PrintSections)
+			ch.Changed[c] = engine.SectionNote | engine.SectionPresence
 		}
-		f.log.append(ch)
+		f.log.Append(ch)
 		f.updates = append(f.updates, engine.Update{ContactID: id, Changed: engine.SectionNote | engine.SectionPresence, Snapshot: snap})
 	}
 	return f
@@ -145,35 +115,35 @@ func newConsumeFixture(b *testing.B, changes, watchers int) *consumeFixture {
 // consume delivers every update to watcher views, as the in-process
 // consumer does (one pull per update: the recorder is locked per update),
 // recording into rec.
-func (f *consumeFixture) consume(views []watcherView, rec *recorder) int {
+func (f *consumeFixture) consume(views []oracle.WatcherView, rec *oracle.Recorder) int {
 	n := 0
 	recv := time.Now().UnixNano()
 	for i := range f.updates {
 		u := &f.updates[i]
-		rec.mu.Lock()
+		rec.Mutex.Lock()
 		for v := range views {
-			sv := views[v].sub(f.index[u.ContactID])
-			before := sv.print
+			sv := views[v].Sub(f.index[u.ContactID])
+			before := sv.Print
 			mergeUpdate(sv, u)
-			res, unexplained := resolveKeyed(f.log, &views[v], sv, u.Snapshot.Version, u.Changed, &before, recv, rec)
-			if res != resolved || unexplained {
+			res, unexplained := oracle.ResolveKeyed(f.log, &views[v], sv, u.Snapshot.Version, u.Changed, &before, recv, rec)
+			if res != oracle.Resolved || unexplained {
 				panic("BUG: benchmark fixture not explained")
 			}
 			n++
 		}
-		rec.mu.Unlock()
+		rec.Mutex.Unlock()
 	}
 	return n
 }
 
-func (f *consumeFixture) freshViews(n int) []watcherView {
-	views := make([]watcherView, n)
+func (f *consumeFixture) freshViews(n int) []oracle.WatcherView {
+	views := make([]oracle.WatcherView, n)
 	for i := range views {
-		views[i].subs = make([]subView, 30)
-		for k := range views[i].subs {
-			views[i].subs[k] = subView{owner: int32(k), class: 4, flags: engine.SectionsDefault, key: f.first, print: f.base}
+		views[i].Subs = make([]oracle.SubView, 30)
+		for k := range views[i].Subs {
+			views[i].Subs[k] = oracle.SubView{Owner: int32(k), Class: 4, Flags: engine.SectionsDefault, Key: f.first, Print: f.base}
 		}
-		views[i].index()
+		views[i].Index()
 	}
 	return views
 }
@@ -197,12 +167,12 @@ func benchConsume(b *testing.B, shared bool) {
 	// recorders', not a single contact's fan-out counters.
 	const changes, watchers = 64, 64
 	var fixtures []*consumeFixture
-	var recorders []*recorder
+	var recorders []*oracle.Recorder
 	for range runtime.GOMAXPROCS(0) {
 		fixtures = append(fixtures, newConsumeFixture(b, changes, watchers))
-		recorders = append(recorders, newRecorder())
+		recorders = append(recorders, oracle.NewRecorder())
 	}
-	common := newRecorder()
+	common := oracle.NewRecorder()
 	var next atomic.Int32
 	var mu sync.Mutex
 	total := 0
@@ -246,11 +216,11 @@ func BenchmarkConsumeWire(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		rec := newRecorder()
+		rec := oracle.NewRecorder()
 		n := 0
 		for pb.Next() {
 			views := f.freshViews(1)
-			sv := views[0].sub(benchOwner)
+			sv := views[0].Sub(benchOwner)
 			for _, msg := range messages {
 				m, err := protocol.DecodeMessage(msg)
 				if err != nil {
@@ -260,13 +230,13 @@ func BenchmarkConsumeWire(b *testing.B) {
 				if err := json.Unmarshal(m.Invoke.Argument, &arg); err != nil {
 					panic(err)
 				}
-				before := sv.print
-				mergeWire(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
-				rec.mu.Lock()
-				if resolveMatched(f.log, &views[0], sv, engine.Section(arg.ChangedFlags), &before, time.Now().UnixNano(), rec) != resolved {
+				before := sv.Print
+				wire.MergePresence(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
+				rec.Mutex.Lock()
+				if oracle.ResolveMatched(f.log, &views[0], sv, engine.Section(arg.ChangedFlags), &before, time.Now().UnixNano(), rec) != oracle.Resolved {
 					panic("BUG: wire benchmark fixture not explained")
 				}
-				rec.mu.Unlock()
+				rec.Mutex.Unlock()
 				n++
 			}
 		}
@@ -289,41 +259,41 @@ func BenchmarkInProcessApply(b *testing.B) { benchApply(b, true) }
 func BenchmarkInProcessApplyEngineOnlyBaseline(b *testing.B) { benchApply(b, false) }
 
 func benchApply(b *testing.B, record bool) {
-	cfg, err := Config{Scenario: loadScenario(b, "office-1k"), CheckModel: true}.withDefaults()
+	cfg, err := Config{Scenario: loadScenario(b, "office-1k"), CheckModel: true}.WithDefaults()
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := newPlan(&cfg)
+	p, err := driver.NewPlan(&cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &runner{cfg: cfg, plan: p}
+	r := &runner{State: driver.State{Config: cfg, Plan: p}}
 	d, err := newInProcess(r)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer d.close()
-	if err := d.setup(b.Context()); err != nil {
+	defer d.Close()
+	if err := d.Setup(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	rec := r.recs.add()
+	rec := r.Recorders.Add()
 	var ev model.Event
 	var ops []ingest.Event
-	stream := model.NewStream(p.population)
+	stream := model.NewStream(p.Population)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		if !stream.Next(&ev) {
 			// The day is over: run it again on the same engine (calls and
 			// appointments keep their ids, so the state stays bounded).
-			stream = model.NewStream(p.population)
+			stream = model.NewStream(p.Population)
 			stream.Next(&ev)
 		}
 		if record {
 			d.apply(&ev, time.Now().UnixNano(), true, &ops, rec)
 			continue
 		}
-		ops = d.mapper.ops(&ev, ops[:0])
+		ops = d.mapper.Ops(&ev, ops[:0])
 		for k := range ops {
 			_ = ingest.Apply(d.engine, &ops[k])
 		}

@@ -1,6 +1,10 @@
 // Package run is the runtime of the presence load simulator: it drives a
 // scenario (package sim/scenario, behaviour models from sim/model) against
-// the presence engine and measures what the watchers receive.
+// the presence engine and measures what the watchers receive. This package
+// is the orchestration (Run), the in-process driver and the reports; the
+// wire driver is package sim/wire, the oracle (expectations, change logs,
+// watcher tracking, recorders) package sim/oracle, and what the drivers
+// share (configuration, plan, generators) package sim/driver.
 //
 // Two drivers feed the same measurement:
 //
@@ -16,10 +20,10 @@
 //
 // Measurement. Every source event has an intended time (wall time of its
 // virtual offset). The simulator keeps, per contact, a log of the changes
-// it caused (change.go) and, per watcher and contact, the view the watcher
-// has built from the deltas it received (track.go). A delivery moves the
-// watcher's position in the contact's log; every change it covers is
-// measured from its own intended time ("delivery"), and the change's
+// it caused (sim/oracle/change.go) and, per watcher and contact, the view
+// the watcher has built from the deltas it received (sim/oracle/track.go).
+// A delivery moves the watcher's position in the contact's log; every
+// change it covers is measured from its own intended time ("delivery"), and the change's
 // fan-out is complete when the last watcher that should see it has it
 // ("fanout"). The generator's own delay is reported as "schedule_lag".
 // Histograms are HdrHistograms, one per recording goroutine, merged every

@@ -7,31 +7,32 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/server/ingest"
+	"github.com/ucpresence/presence/sim/driver"
 	"github.com/ucpresence/presence/sim/model"
 )
 
 // generated returns, per user, a hash of every engine input the
 // generators produce for the events that user originates, in order, with
 // the day split across n generators.
-func generated(t *testing.T, cfg Config, n int) (map[int32]uint64, *plan) {
+func generated(t *testing.T, cfg Config, n int) (map[int32]uint64, *driver.Plan) {
 	t.Helper()
-	p, err := newPlan(&cfg)
+	p, err := driver.NewPlan(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	day := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
-	m := newMapper(p.population, func(offset time.Duration) time.Time { return day.Add(offset) })
+	m := driver.NewMapper(p.Population, func(offset time.Duration) time.Time { return day.Add(offset) })
 	hashes := map[int32]uint64{}
 	var ev model.Event
 	var ops []ingest.Event
 	var line []byte
-	for _, shard := range p.shards(n) {
-		stream, err := model.NewStreamRange(p.population, shard[0], shard[1])
+	for _, shard := range p.Shards(n) {
+		stream, err := model.NewStreamRange(p.Population, shard[0], shard[1])
 		if err != nil {
 			t.Fatal(err)
 		}
 		for stream.Next(&ev) {
-			ops = m.ops(&ev, ops[:0])
+			ops = m.Ops(&ev, ops[:0])
 			h := fnv.New64a()
 			h.Write([]byte(ev.String()))
 			for i := range ops {
@@ -57,21 +58,21 @@ func TestGenerationIsDeterministic(t *testing.T) {
 			t.Errorf("user %d: the inputs differ between 1 and 3 generators", u)
 		}
 	}
-	if len(pa.watchers) != len(pb.watchers) || pa.subscriptions != pb.subscriptions {
+	if len(pa.Watchers) != len(pb.Watchers) || pa.Subscriptions != pb.Subscriptions {
 		t.Fatal("the watchers differ")
 	}
 	slow := 0
-	for i := range pa.watchers {
-		wa, wb := pa.watchers[i], pb.watchers[i]
-		if wa.slow != wb.slow || len(wa.subs) != len(wb.subs) {
+	for i := range pa.Watchers {
+		wa, wb := pa.Watchers[i], pb.Watchers[i]
+		if wa.Slow != wb.Slow || len(wa.Subs) != len(wb.Subs) {
 			t.Fatalf("watcher %d differs", i)
 		}
-		for j := range wa.subs {
-			if wa.subs[j].owner != wb.subs[j].owner || wa.subs[j].class != wb.subs[j].class || wa.subs[j].flags != wb.subs[j].flags {
+		for j := range wa.Subs {
+			if wa.Subs[j].Owner != wb.Subs[j].Owner || wa.Subs[j].Class != wb.Subs[j].Class || wa.Subs[j].Flags != wb.Subs[j].Flags {
 				t.Fatalf("watcher %d subscription %d differs", i, j)
 			}
 		}
-		if wa.slow {
+		if wa.Slow {
 			slow++
 		}
 	}

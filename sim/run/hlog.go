@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ucpresence/presence/sim/driver"
 )
 
 // Version is the simulator's version, written into the interval log.
-const Version = "0.1"
+const Version = driver.Version
 
 // valueScale converts recorded values (ns) into the unit of the log and
 // distribution files: milliseconds, the convention of the HdrHistogram

@@ -9,7 +9,9 @@ import (
 
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server/ingest"
+	"github.com/ucpresence/presence/sim/driver"
 	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // dayDate is the date of the virtual day on the engine's clock.
@@ -27,14 +29,14 @@ var dayDate = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 type inProcess struct {
 	cfg    *Config
 	run    *runner
-	plan   *plan
+	plan   *driver.Plan
 	engine *engine.Engine
 	clock  *engine.VirtualClock
-	mapper *mapper
+	mapper *driver.Mapper
 
 	tick     sync.RWMutex // see above
 	dayZero  time.Time    // the engine clock at offset 0
-	calendar boundaries
+	calendar oracle.Boundaries
 	recorded []recorded // per user, guarded by the log's apply lock
 
 	watchers  []*engine.Watcher // parallel to plan.watchers
@@ -45,45 +47,45 @@ type inProcess struct {
 }
 
 func newInProcess(r *runner) (*inProcess, error) {
-	p := r.plan
-	d := &inProcess{cfg: &r.cfg, run: r, plan: p}
-	d.dayZero = dayDate.Add(p.scenario.Day.Start.Std())
+	p := r.Plan
+	d := &inProcess{cfg: &r.Config, run: r, plan: p}
+	d.dayZero = dayDate.Add(p.Scenario.Day.Start.Std())
 	d.clock = engine.NewVirtualClock(d.dayZero)
 	e, err := engine.New(engine.Config{Clock: d.clock, ManualTick: true})
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	d.engine = e
-	d.mapper = newMapper(p.population, func(offset time.Duration) time.Time { return d.dayZero.Add(offset) })
-	d.recorded = make([]recorded, p.population.Size())
+	d.mapper = driver.NewMapper(p.Population, func(offset time.Duration) time.Time { return d.dayZero.Add(offset) })
+	d.recorded = make([]recorded, p.Population.Size())
 	return d, nil
 }
 
 // Engine returns the embedded engine (tests inspect it).
 func (d *inProcess) Engine() *engine.Engine { return d.engine }
 
-// setup builds the directory, the rights, applies the warm-up (offset 0)
+// Setup builds the directory, the rights, applies the warm-up (offset 0)
 // events and subscribes the watchers.
-func (d *inProcess) setup(ctx context.Context) error {
+func (d *inProcess) Setup(ctx context.Context) error {
 	p := d.plan
 	var ops []ingest.Event
-	for u := range p.population.Users {
-		log := &p.logs[u]
-		log.state = newExpected()
-		ops = d.mapper.directory(u, ops[:0])
+	for u := range p.Population.Users {
+		log := &p.Logs[u]
+		log.State = oracle.NewExpected()
+		ops = d.mapper.Directory(u, ops[:0])
 		for i := range ops {
 			if err := ingest.Apply(d.engine, &ops[i]); err != nil {
 				return fmt.Errorf("run: directory: %w", err)
 			}
-			log.state.apply(&ops[i], d.clock.Now())
+			log.State.Apply(&ops[i], d.clock.Now())
 		}
 		d.initRecord(int32(u))
 	}
-	for _, w := range p.watchers {
-		watcher := p.population.Users[w.user].ContactID
-		for i := range w.subs {
-			owner := p.population.Users[w.subs[i].owner].ContactID
-			if _, err := d.engine.SetDynamicRights(owner, owner, watcher, engineLevels[w.subs[i].class], nil); err != nil {
+	for _, w := range p.Watchers {
+		watcher := p.Population.Users[w.User].ContactID
+		for i := range w.Subs {
+			owner := p.Population.Users[w.Subs[i].Owner].ContactID
+			if _, err := d.engine.SetDynamicRights(owner, owner, watcher, oracle.EngineLevels[w.Subs[i].Class], nil); err != nil {
 				return fmt.Errorf("run: rights of %s for %s: %w", owner, watcher, err)
 			}
 		}
@@ -93,9 +95,9 @@ func (d *inProcess) setup(ctx context.Context) error {
 	}
 	// Warm-up: the events at offset 0 (published calendars, early logins,
 	// out-of-office forwards) are the initial state, not a burst.
-	rec := d.run.recs.add()
-	for _, shard := range p.shards(d.cfg.Generators) {
-		stream, err := model.NewStreamRange(p.population, shard[0], shard[1])
+	rec := d.run.Recorders.Add()
+	for _, shard := range p.Shards(d.cfg.Generators) {
+		stream, err := model.NewStreamRange(p.Population, shard[0], shard[1])
 		if err != nil {
 			return fmt.Errorf("run: %w", err)
 		}
@@ -108,7 +110,7 @@ func (d *inProcess) setup(ctx context.Context) error {
 			stream.Next(&ev)
 			d.apply(&ev, 0, false, &ops, rec)
 		}
-		d.run.streams = append(d.run.streams, stream)
+		d.run.Streams = append(d.run.Streams, stream)
 	}
 	return d.subscribe()
 }
@@ -118,18 +120,18 @@ func (d *inProcess) setup(ctx context.Context) error {
 // first views.
 func (d *inProcess) subscribe() error {
 	p := d.plan
-	n := max(1, min(d.cfg.Consumers, len(p.watchers)))
+	n := max(1, min(d.cfg.Consumers, len(p.Watchers)))
 	d.consumers = make([]*consumer, n)
 	for i := range d.consumers {
-		d.consumers[i] = &consumer{d: d, rec: d.run.recs.add(), ready: make(chan int32, len(p.watchers)/n+2)}
+		d.consumers[i] = &consumer{d: d, rec: d.run.Recorders.Add(), ready: make(chan int32, len(p.Watchers)/n+2)}
 	}
-	d.watchers = make([]*engine.Watcher, len(p.watchers))
+	d.watchers = make([]*engine.Watcher, len(p.Watchers))
 	var ids []string
 	var updates []engine.Update
-	for index, w := range p.watchers {
+	for index, w := range p.Watchers {
 		c := d.consumers[index%n]
 		idx := int32(index)
-		slow := w.slow
+		slow := w.Slow
 		delay := d.cfg.SlowReaderDelay
 		notify := func() {
 			d.inflight.Add(1)
@@ -139,19 +141,19 @@ func (d *inProcess) subscribe() error {
 			}
 			c.ready <- idx
 		}
-		ew := d.engine.NewWatcher(engine.WatcherConfig{User: p.population.Users[w.user].ContactID, Notify: notify})
+		ew := d.engine.NewWatcher(engine.WatcherConfig{User: p.Population.Users[w.User].ContactID, Notify: notify})
 		d.watchers[index] = ew
 		done := make(map[engine.Section]bool)
-		for i := range w.subs {
-			flags := w.subs[i].flags
+		for i := range w.Subs {
+			flags := w.Subs[i].Flags
 			if done[flags] {
 				continue
 			}
 			done[flags] = true
 			ids = ids[:0]
-			for j := range w.subs {
-				if w.subs[j].flags == flags {
-					ids = append(ids, p.population.Users[w.subs[j].owner].ContactID)
+			for j := range w.Subs {
+				if w.Subs[j].Flags == flags {
+					ids = append(ids, p.Population.Users[w.Subs[j].Owner].ContactID)
 				}
 			}
 			var err error
@@ -161,23 +163,23 @@ func (d *inProcess) subscribe() error {
 			}
 			for k := range updates {
 				u := &updates[k]
-				sv := w.sub(p.index[u.ContactID])
-				sv.print.fromSnapshot(u.Snapshot, printSections&^engine.SectionCalls)
-				sv.calls = sv.calls[:0]
+				sv := w.Sub(p.Index[u.ContactID])
+				sv.Print.FromSnapshot(u.Snapshot, oracle.PrintSections&^engine.SectionCalls)
+				sv.Calls = sv.Calls[:0]
 				for _, call := range u.Calls {
-					sv.calls.apply(call.Action, hashString(call.Call.ConnectionID), int32(call.Call.State))
+					sv.Calls.Apply(call.Action, oracle.HashString(call.Call.ConnectionID), int32(call.Call.State))
 				}
-				sv.print.calls = sv.calls.hash()
-				sv.key = u.Snapshot.Version
+				sv.Print.Calls = sv.Calls.Hash()
+				sv.Key = u.Snapshot.Version
 			}
 		}
 	}
 	return nil
 }
 
-// day runs the generators, the ticker and the consumers until the stream
+// Day runs the generators, the ticker and the consumers until the stream
 // ends (or StopAfter, or ctx).
-func (d *inProcess) day(ctx context.Context) error {
+func (d *inProcess) Day(ctx context.Context) error {
 	consumeCtx, stopConsumers := context.WithCancel(context.Background())
 	d.run.stopConsumers = stopConsumers
 	for _, c := range d.consumers {
@@ -191,11 +193,11 @@ func (d *inProcess) day(ctx context.Context) error {
 	tickerDone := make(chan struct{})
 	go func() {
 		defer close(tickerDone)
-		d.ticker(tickCtx, d.run.recs.add())
+		d.ticker(tickCtx, d.run.Recorders.Add())
 	}()
 	var wg sync.WaitGroup
-	for i, stream := range d.run.streams {
-		g := d.run.generators[i]
+	for i, stream := range d.run.Streams {
+		g := d.run.Generators[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -209,7 +211,7 @@ func (d *inProcess) day(ctx context.Context) error {
 }
 
 // generate applies one shard's events at their intended wall times.
-func (d *inProcess) generate(ctx context.Context, stream *model.Stream, g *generator) {
+func (d *inProcess) generate(ctx context.Context, stream *model.Stream, g *driver.Generator) {
 	var ev model.Event
 	var ops []ingest.Event
 	for {
@@ -217,37 +219,37 @@ func (d *inProcess) generate(ctx context.Context, stream *model.Stream, g *gener
 		if !stream.Next(&ev) {
 			return
 		}
-		g.meter.Observe(&ev)
+		g.Meter.Observe(&ev)
 		if slow := d.cfg.Fault.SlowGenerator; slow > 0 {
 			time.Sleep(slow)
 		}
-		due := d.run.start.Add(d.plan.wallOffset(ev.At))
-		if d.cfg.StopAfter > 0 && due.Sub(d.run.start) > d.cfg.StopAfter {
+		due := d.run.Start.Add(d.plan.WallOffset(ev.At))
+		if d.cfg.StopAfter > 0 && due.Sub(d.run.Start) > d.cfg.StopAfter {
 			return
 		}
-		g.busy(time.Since(begin), 0)
-		if !g.waitUntil(ctx, due, d.cfg.Spin) {
+		g.Busy(time.Since(begin), 0)
+		if !g.WaitUntil(ctx, due, d.cfg.Spin) {
 			return
 		}
-		g.lag(time.Since(due))
+		g.Lag(time.Since(due))
 		begin = time.Now()
-		d.apply(&ev, due.UnixNano(), true, &ops, g.rec)
-		g.busy(0, time.Since(begin))
-		g.reached(ev.At)
+		d.apply(&ev, due.UnixNano(), true, &ops, g.Recorder)
+		g.Busy(0, time.Since(begin))
+		g.Reached(ev.At)
 	}
 }
 
 // apply maps one event to engine inputs and applies them, recording each
 // change; it also registers the calendar boundaries a calendar change
 // creates.
-func (d *inProcess) apply(ev *model.Event, intended int64, measured bool, ops *[]ingest.Event, rec *recorder) {
-	log := &d.plan.logs[ev.User]
+func (d *inProcess) apply(ev *model.Event, intended int64, measured bool, ops *[]ingest.Event, rec *oracle.Recorder) {
+	log := &d.plan.Logs[ev.User]
 	d.tick.RLock()
-	log.apply.Lock()
-	*ops = d.mapper.ops(ev, (*ops)[:0])
-	rec.mu.Lock()
+	log.Apply.Lock()
+	*ops = d.mapper.Ops(ev, (*ops)[:0])
+	rec.Mutex.Lock()
 	if measured {
-		rec.count(CounterEvents, 1)
+		rec.Count(oracle.CounterEvents, 1)
 	}
 	for i := range *ops {
 		op := &(*ops)[i]
@@ -255,21 +257,21 @@ func (d *inProcess) apply(ev *model.Event, intended int64, measured bool, ops *[
 		err := ingest.Apply(d.engine, op)
 		done := time.Now()
 		if err != nil {
-			rec.count(CounterErrors, 1)
+			rec.Count(oracle.CounterErrors, 1)
 			continue
 		}
 		if measured {
-			rec.record(MetricIngest, done.UnixNano()-intended)
+			rec.Record(oracle.MetricIngest, done.UnixNano()-intended)
 		}
 		now := d.clock.Now()
-		modelChanged := log.state.apply(op, now)
+		modelChanged := log.State.Apply(op, now)
 		d.record(ev.User, intended, applied.UnixNano(), measured, modelChanged, rec)
 		if op.Op == ingest.OpSetAppointments {
-			d.calendar.add(ev.User, log.state.boundaries(now, nil))
+			d.calendar.Add(ev.User, log.State.Boundaries(now, nil))
 		}
 	}
-	rec.mu.Unlock()
-	log.apply.Unlock()
+	rec.Mutex.Unlock()
+	log.Apply.Unlock()
 	d.tick.RUnlock()
 }
 
@@ -278,12 +280,12 @@ func (d *inProcess) apply(ev *model.Event, intended int64, measured bool, ops *[
 // log waits here.
 func (d *inProcess) waitRecorder(user int32) {
 	d.tick.RLock()
-	log := &d.plan.logs[user]
-	log.apply.Lock()
+	log := &d.plan.Logs[user]
+	log.Apply.Lock()
 	//lint:ignore SA2001 empty critical section: the lock is the barrier
-	log.apply.Unlock()
+	log.Apply.Unlock()
 	d.tick.RUnlock()
 }
 
-// close stops the engine.
-func (d *inProcess) close() { d.engine.Close() }
+// Close stops the engine.
+func (d *inProcess) Close() { d.engine.Close() }

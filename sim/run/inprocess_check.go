@@ -3,12 +3,14 @@ package run
 import (
 	"context"
 	"time"
+
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
-// quiesce waits until every notification has been pulled (slow readers'
+// Quiesce waits until every notification has been pulled (slow readers'
 // delayed ones included) and no watcher has anything pending, three times
 // in a row 10 ms apart; false at Config.QuiesceTimeout.
-func (d *inProcess) quiesce(ctx context.Context) bool {
+func (d *inProcess) Quiesce(ctx context.Context) bool {
 	deadline := time.Now().Add(d.cfg.QuiesceTimeout)
 	quiet := 0
 	for quiet < 3 {
@@ -34,44 +36,44 @@ func (d *inProcess) anyPending() bool {
 	return false
 }
 
-// check settles every watcher's view (changes coalesced away without an
+// Check settles every watcher's view (changes coalesced away without an
 // update count as seen when the view is consistent), compares it with the
 // engine's SnapshotFor(watcher, owner), sums the changes never caught up
 // with, and compares the simulator's model with the engine.
-func (d *inProcess) check(_ context.Context, o *Oracle) error {
+func (d *inProcess) Check(_ context.Context, o *Oracle) error {
 	p := d.plan
-	for _, w := range p.watchers {
-		user := p.population.Users[w.user].ContactID
-		for i := range w.subs {
-			sv := &w.subs[i]
-			settle(&p.logs[sv.owner], sv)
-			snap, ok := d.engine.SnapshotFor(user, p.population.Users[sv.owner].ContactID)
+	for _, w := range p.Watchers {
+		user := p.Population.Users[w.User].ContactID
+		for i := range w.Subs {
+			sv := &w.Subs[i]
+			oracle.Settle(&p.Logs[sv.Owner], sv)
+			snap, ok := d.engine.SnapshotFor(user, p.Population.Users[sv.Owner].ContactID)
 			o.Checked++
 			if !ok {
 				o.Divergence++
 				continue
 			}
-			var want viewPrint
-			want.fromSnapshot(snap, printSections)
-			if want.differs(&sv.print, sv.compared()) != 0 {
+			var want oracle.ViewPrint
+			want.FromSnapshot(snap, oracle.PrintSections)
+			if want.Differs(&sv.Print, sv.Compared()) != 0 {
 				o.Divergence++
 				if o.Divergence <= 5 {
 					d.cfg.Logger.Warn("presencesim: divergence", "watcher", user, "contact", snap.ContactID,
-						"sections", want.differs(&sv.print, sv.compared()).String())
+						"sections", want.Differs(&sv.Print, sv.Compared()).String())
 				}
 			}
 		}
 	}
-	for u := range p.logs {
-		o.Lost += p.logs[u].pending()
+	for u := range p.Logs {
+		o.Lost += p.Logs[u].Pending()
 	}
 	if d.cfg.CheckModel {
 		o.ModelDivergence = d.modelDivergence.Load()
-		for u := range p.logs {
-			log := &p.logs[u]
-			for c := range numClasses {
-				mp := log.state.print(uint8(c))
-				if mp.differs(&d.recorded[u].prints[c], printSections) != 0 {
+		for u := range p.Logs {
+			log := &p.Logs[u]
+			for c := range oracle.NumClasses {
+				mp := log.State.Print(uint8(c))
+				if mp.Differs(&d.recorded[u].prints[c], oracle.PrintSections) != 0 {
 					o.ModelDivergence++
 					break
 				}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // consumer pulls a share of the in-process watchers. Each watcher's
@@ -14,7 +15,7 @@ import (
 // blocks the engine's fan-out.
 type consumer struct {
 	d       *inProcess
-	rec     *recorder
+	rec     *oracle.Recorder
 	ready   chan int32
 	updates []engine.Update
 	seen    int64 // updates handled, for the fault injection
@@ -41,58 +42,58 @@ func (c *consumer) pull(idx int32) {
 		return
 	}
 	recv := time.Now().UnixNano()
-	view := d.plan.watchers[idx]
-	c.rec.mu.Lock()
-	defer c.rec.mu.Unlock()
-	c.rec.count(CounterDeliveries, int64(len(c.updates)))
+	view := d.plan.Watchers[idx]
+	c.rec.Mutex.Lock()
+	defer c.rec.Mutex.Unlock()
+	c.rec.Count(oracle.CounterDeliveries, int64(len(c.updates)))
 	for i := range c.updates {
 		u := &c.updates[i]
 		if u.Removed {
-			c.rec.count(CounterErrors, 1)
+			c.rec.Count(oracle.CounterErrors, 1)
 			continue
 		}
 		c.seen++
 		f := &d.cfg.Fault
 		if f.DropEvery > 0 && c.seen%int64(f.DropEvery) == 0 {
-			c.rec.count(CounterDropped, 1)
+			c.rec.Count(oracle.CounterDropped, 1)
 			continue
 		}
 		c.handle(view, u, recv, f.CorruptEvery > 0 && c.seen%int64(f.CorruptEvery) == 0)
 		if f.ReplayEvery > 0 && c.seen%int64(f.ReplayEvery) == 0 {
-			c.rec.count(CounterDropped, 1)
+			c.rec.Count(oracle.CounterDropped, 1)
 			c.handle(view, u, recv, false)
 		}
 	}
 }
 
 // handle accounts one update of one watcher. Caller holds c.rec.mu.
-func (c *consumer) handle(view *watcherView, u *engine.Update, recv int64, corrupt bool) {
+func (c *consumer) handle(view *oracle.WatcherView, u *engine.Update, recv int64, corrupt bool) {
 	d := c.d
-	owner, ok := d.plan.index[u.ContactID]
-	sv := view.sub(owner)
+	owner, ok := d.plan.Index[u.ContactID]
+	sv := view.Sub(owner)
 	if !ok || sv == nil {
-		c.rec.count(CounterErrors, 1)
+		c.rec.Count(oracle.CounterErrors, 1)
 		return
 	}
 	key := u.Snapshot.Version
-	if key < sv.key {
-		c.rec.count(CounterOutOfOrder, 1)
+	if key < sv.Key {
+		c.rec.Count(oracle.CounterOutOfOrder, 1)
 		return
 	}
-	before := sv.print
+	before := sv.Print
 	mergeUpdate(sv, u)
 	if corrupt {
-		sv.print.note ^= 0x5a5a
-		c.rec.count(CounterDropped, 1)
+		sv.Print.Note ^= 0x5a5a
+		c.rec.Count(oracle.CounterDropped, 1)
 	}
-	log := &d.plan.logs[owner]
-	res, unexplained := resolveKeyed(log, view, sv, key, u.Changed, &before, recv, c.rec)
-	if res == notYet {
+	log := &d.plan.Logs[owner]
+	res, unexplained := oracle.ResolveKeyed(log, view, sv, key, u.Changed, &before, recv, c.rec)
+	if res == oracle.NotYet {
 		d.waitRecorder(owner)
-		res, unexplained = resolveKeyed(log, view, sv, key, u.Changed, &before, recv, c.rec)
-		if res == notYet {
-			c.rec.count(CounterUnattributed, 1)
-			sv.key = key
+		res, unexplained = oracle.ResolveKeyed(log, view, sv, key, u.Changed, &before, recv, c.rec)
+		if res == oracle.NotYet {
+			c.rec.Count(oracle.CounterUnattributed, 1)
+			sv.Key = key
 		}
 	}
 	if unexplained {
@@ -103,25 +104,25 @@ func (c *consumer) handle(view *watcherView, u *engine.Update, recv int64, corru
 // mergeUpdate merges the changed sections of an engine update into a
 // watcher's view: each section in Changed from the (filtered) snapshot,
 // the calls from their added/changed/removed deltas, as a client does.
-func mergeUpdate(sv *subView, u *engine.Update) {
-	changed := u.Changed & printSections
-	sv.print.fromSnapshot(u.Snapshot, changed&^engine.SectionCalls)
+func mergeUpdate(sv *oracle.SubView, u *engine.Update) {
+	changed := u.Changed & oracle.PrintSections
+	sv.Print.FromSnapshot(u.Snapshot, changed&^engine.SectionCalls)
 	if changed&engine.SectionCalls != 0 {
 		for _, call := range u.Calls {
-			sv.calls.apply(call.Action, hashString(call.Call.ConnectionID), int32(call.Call.State))
+			sv.Calls.Apply(call.Action, oracle.HashString(call.Call.ConnectionID), int32(call.Call.State))
 		}
-		sv.print.calls = sv.calls.hash()
+		sv.Print.Calls = sv.Calls.Hash()
 	}
 }
 
 // resync replaces a view by the snapshot's (after a counted stale update).
-func resync(sv *subView, s *engine.Snapshot) {
-	sv.print.fromSnapshot(s, printSections)
-	sv.calls = sv.calls[:0]
+func resync(sv *oracle.SubView, s *engine.Snapshot) {
+	sv.Print.FromSnapshot(s, oracle.PrintSections)
+	sv.Calls = sv.Calls[:0]
 	for _, call := range s.Calls {
-		sv.calls = append(sv.calls, callItem{id: hashString(call.ConnectionID), state: int32(call.State)})
+		sv.Calls = append(sv.Calls, oracle.CallItem{ID: oracle.HashString(call.ConnectionID), State: int32(call.State)})
 	}
-	if len(sv.calls) == 0 {
-		sv.calls = nil
+	if len(sv.Calls) == 0 {
+		sv.Calls = nil
 	}
 }

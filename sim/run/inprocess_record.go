@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // snapshotChanges returns the sections that differ between two versions of
@@ -56,7 +57,7 @@ func sameSlice[T any](a, b []T) bool {
 // recorded is the driver-side state the in-process recorder keeps per
 // contact next to its log (guarded by the log's apply lock).
 type recorded struct {
-	prints [numClasses]viewPrint // expected views after the newest change
+	prints [oracle.NumClasses]oracle.ViewPrint // expected views after the newest change
 }
 
 // record turns the engine's newest version of a contact into a change, if
@@ -64,65 +65,65 @@ type recorded struct {
 // the view it should then have. Caller holds the contact's apply lock and
 // (shared or exclusive) the tick lock, so nothing else changes the
 // contact meanwhile.
-func (d *inProcess) record(user int32, intended, applied int64, measured bool, modelChanged engine.Section, rec *recorder) {
-	log := &d.plan.logs[user]
-	id := d.plan.population.Users[user].ContactID
+func (d *inProcess) record(user int32, intended, applied int64, measured bool, modelChanged engine.Section, rec *oracle.Recorder) {
+	log := &d.plan.Logs[user]
+	id := d.plan.Population.Users[user].ContactID
 	snap, ok := d.engine.Snapshot(id)
 	if !ok {
-		rec.count(CounterErrors, 1)
+		rec.Count(oracle.CounterErrors, 1)
 		return
 	}
-	last := log.last
+	last := log.Last
 	if snap == last {
-		if modelChanged&printSections != 0 && d.cfg.CheckModel {
+		if modelChanged&oracle.PrintSections != 0 && d.cfg.CheckModel {
 			d.modelMismatch(user, "the model changed, the engine did not", modelChanged)
 		}
 		return
 	}
 	engineChanged := snapshotChanges(last, snap)
-	ch := &change{key: snap.Version, intended: intended, applied: applied, measured: measured}
+	ch := &oracle.Change{Key: snap.Version, Intended: intended, Applied: applied, Measured: measured}
 	state := &d.recorded[user]
-	for c := range numClasses {
-		view := snap.View(classVisibility[c])
+	for c := range oracle.NumClasses {
+		view := snap.View(oracle.ClassVisibility[c])
 		p := state.prints[c]
-		p.fromSnapshot(view, engineChanged&printSections)
-		changed := engineChanged & classSections[c]
-		if changed&engine.SectionCalls != 0 && p.calls == state.prints[c].calls {
+		p.FromSnapshot(view, engineChanged&oracle.PrintSections)
+		changed := engineChanged & oracle.ClassSections[c]
+		if changed&engine.SectionCalls != 0 && p.Calls == state.prints[c].Calls {
 			// The engine drops a calls section with no visible call change.
 			changed &^= engine.SectionCalls
 		}
-		ch.changed[c] = changed
-		ch.prints[c] = p
+		ch.Changed[c] = changed
+		ch.Prints[c] = p
 	}
 	if d.cfg.CheckModel {
-		for c := range numClasses {
-			mp := log.state.print(uint8(c))
-			if diff := mp.differs(&ch.prints[c], printSections); diff != 0 {
+		for c := range oracle.NumClasses {
+			mp := log.State.Print(uint8(c))
+			if diff := mp.Differs(&ch.Prints[c], oracle.PrintSections); diff != 0 {
 				d.modelMismatch(user, "model and engine views differ", diff)
 				break
 			}
 		}
 	}
-	state.prints = ch.prints
-	log.last = snap
-	log.append(ch)
-	rec.count(CounterChanges, 1)
+	state.prints = ch.Prints
+	log.Last = snap
+	log.Append(ch)
+	rec.Count(oracle.CounterChanges, 1)
 }
 
 // initRecord sets a contact's first change (its state after the directory
 // and the warm-up have been applied is reached through ordinary changes;
 // this one is the base version 1).
 func (d *inProcess) initRecord(user int32) {
-	log := &d.plan.logs[user]
-	snap, _ := d.engine.Snapshot(d.plan.population.Users[user].ContactID)
-	ch := &change{key: snap.Version}
+	log := &d.plan.Logs[user]
+	snap, _ := d.engine.Snapshot(d.plan.Population.Users[user].ContactID)
+	ch := &oracle.Change{Key: snap.Version}
 	state := &d.recorded[user]
-	for c := range numClasses {
-		ch.prints[c].fromSnapshot(snap.View(classVisibility[c]), printSections)
+	for c := range oracle.NumClasses {
+		ch.Prints[c].FromSnapshot(snap.View(oracle.ClassVisibility[c]), oracle.PrintSections)
 	}
-	state.prints = ch.prints
-	log.last = snap
-	log.append(ch)
+	state.prints = ch.Prints
+	log.Last = snap
+	log.Append(ch)
 }
 
 // modelMismatch counts and logs (the first few) differences between the
@@ -130,7 +131,7 @@ func (d *inProcess) initRecord(user int32) {
 func (d *inProcess) modelMismatch(user int32, what string, sections engine.Section) {
 	n := d.modelDivergence.Add(1)
 	if n <= 5 {
-		d.cfg.Logger.Warn("presencesim: model divergence", "contact", d.plan.population.Users[user].ContactID,
+		d.cfg.Logger.Warn("presencesim: model divergence", "contact", d.plan.Population.Users[user].ContactID,
 			"what", what, "sections", sections.String(), "at", d.clock.Now().Format(time.TimeOnly))
 	}
 	if n == 5 {

@@ -3,6 +3,8 @@ package run
 import (
 	"context"
 	"time"
+
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // tickPeriod is the longest the virtual clock stands still: the ticker
@@ -15,14 +17,14 @@ const tickPeriod = 2 * time.Millisecond
 // from its boundary's intended time. It holds the tick lock exclusively
 // while it does, so that no event is applied between the engine's calendar
 // step and its recording.
-func (d *inProcess) ticker(ctx context.Context, rec *recorder) {
+func (d *inProcess) ticker(ctx context.Context, rec *oracle.Recorder) {
 	due := make(map[int32]time.Time)
 	timer := time.NewTimer(tickPeriod)
 	defer timer.Stop()
 	for {
 		wait := tickPeriod
-		if at, ok := d.calendar.next(); ok {
-			wall := d.run.start.Add(d.plan.wallOffset(at.Sub(d.dayZero)))
+		if at, ok := d.calendar.Next(); ok {
+			wall := d.run.Start.Add(d.plan.WallOffset(at.Sub(d.dayZero)))
 			if w := time.Until(wall); w < wait {
 				wait = max(w, 0)
 			}
@@ -34,26 +36,26 @@ func (d *inProcess) ticker(ctx context.Context, rec *recorder) {
 		case <-timer.C:
 		}
 		d.tick.Lock()
-		now := d.dayZero.Add(d.plan.virtualOffset(time.Since(d.run.start)))
+		now := d.dayZero.Add(d.plan.VirtualOffset(time.Since(d.run.Start)))
 		if now.After(d.clock.Now()) {
 			d.clock.Set(now)
 		}
 		now = d.clock.Now()
 		clear(due)
-		d.calendar.due(now, due)
+		d.calendar.Due(now, due)
 		if len(due) > 0 {
 			d.engine.Tick()
 			applied := time.Now().UnixNano()
-			rec.mu.Lock()
+			rec.Mutex.Lock()
 			for user, at := range due {
-				log := &d.plan.logs[user]
-				log.apply.Lock()
-				intended := d.run.start.Add(d.plan.wallOffset(at.Sub(d.dayZero))).UnixNano()
-				modelChanged := log.state.tick(now)
+				log := &d.plan.Logs[user]
+				log.Apply.Lock()
+				intended := d.run.Start.Add(d.plan.WallOffset(at.Sub(d.dayZero))).UnixNano()
+				modelChanged := log.State.Tick(now)
 				d.record(user, intended, applied, true, modelChanged, rec)
-				log.apply.Unlock()
+				log.Apply.Unlock()
 			}
-			rec.mu.Unlock()
+			rec.Mutex.Unlock()
 		}
 		d.tick.Unlock()
 	}

@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 func histogramOf(values ...int64) *hdrhistogram.Histogram {
-	h := newHistogram()
+	h := oracle.NewHistogram()
 	for _, v := range values {
 		if err := h.RecordValue(v); err != nil {
 			panic(err)
@@ -133,7 +134,7 @@ func parseDistribution(t *testing.T, data []byte) (rows [][]float64, footer map[
 }
 
 func TestDistributionFormat(t *testing.T) {
-	h := newHistogram()
+	h := oracle.NewHistogram()
 	for i := int64(1); i <= 10000; i++ {
 		_ = h.RecordValue(i * 10_000) // 0.01 ms .. 100 ms
 	}
@@ -213,8 +214,8 @@ func TestRunWritesOutputs(t *testing.T) {
 	if intervals < 4 {
 		t.Errorf("%d interval lines for a run of a second at 250 ms", intervals)
 	}
-	for m := range numMetrics {
-		name := Metric(m).String()
+	for m := range oracle.NumMetrics {
+		name := oracle.Metric(m).String()
 		if perTag[name] != res.Metrics[name].Count {
 			t.Errorf("%s: %d values in the log, %d in the result", name, perTag[name], res.Metrics[name].Count)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/oracle"
 	"github.com/ucpresence/presence/sim/scenario"
 )
 
@@ -74,44 +75,11 @@ type MetricSummary struct {
 	P999   float64 `json:"p99_9_ms"`
 	Max    float64 `json:"max_ms"`
 	hist   *hdrhistogram.Histogram
-	metric Metric
+	metric oracle.Metric
 }
 
-// Oracle is the correctness verdict of a run (docs/SCENARIOS.md, 10.4).
-type Oracle struct {
-	// Lost counts (watcher, change) pairs the watcher never became
-	// consistent with.
-	Lost int64 `json:"lost"`
-	// Duplicated counts updates that repeated the view the watcher had.
-	Duplicated int64 `json:"duplicated"`
-	// OutOfOrder counts updates older than what the watcher had.
-	OutOfOrder int64 `json:"out_of_order"`
-	// Stale counts updates after which the view matched no change.
-	Stale int64 `json:"stale"`
-	// Torn counts updates that delivered a change in part (the engine's
-	// publish/mark race); reported, not a failure.
-	Torn int64 `json:"torn"`
-	// Raced counts wire updates explained by the server running a calendar
-	// boundary in another order than the model; reported, not a failure.
-	Raced int64 `json:"raced"`
-	// Divergence counts (watcher, contact) views that differ from the
-	// engine's (or, over the wire, the server's fresh snapshot) after the
-	// run quiesced.
-	Divergence int64 `json:"divergence"`
-	// ModelDivergence counts changes (in-process, with CheckModel) or
-	// (contact, level) pairs (wire) where the simulator's own presence model
-	// and the engine disagree.
-	ModelDivergence int64 `json:"model_divergence"`
-	// Checked is the number of (watcher, contact) views compared at the end.
-	Checked int64 `json:"checked"`
-	// Quiesced is false when deliveries were still arriving at the timeout.
-	Quiesced bool `json:"quiesced"`
-}
-
-// Passed reports whether the oracle found nothing wrong.
-func (o Oracle) Passed() bool {
-	return o.Lost == 0 && o.Duplicated == 0 && o.OutOfOrder == 0 && o.Stale == 0 && o.Divergence == 0 && o.ModelDivergence == 0
-}
+// Oracle is the correctness verdict of a run (package sim/oracle).
+type Oracle = oracle.Report
 
 // ProducedLoad is the telephony load in the generated stream
 // (model.LoadMeter over every generated event).
@@ -163,7 +131,7 @@ func (r *Result) SLOPassed() bool {
 	return true
 }
 
-func summarize(m Metric, h *hdrhistogram.Histogram, wall float64) MetricSummary {
+func summarize(m oracle.Metric, h *hdrhistogram.Histogram, wall float64) MetricSummary {
 	s := MetricSummary{Count: h.TotalCount(), hist: h, metric: m}
 	if s.Count == 0 {
 		return s
@@ -242,7 +210,7 @@ func (r *Result) WriteTable(w io.Writer) {
 		r.Users, r.Watchers, r.Subscriptions, r.Counters["events"], r.EventsPerSecond, r.Counters["changes"], r.Counters["deliveries"], r.DeliveriesPerSecond)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tcount\trate/s\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t")
-	for m := range numMetrics {
+	for m := range oracle.NumMetrics {
 		s := r.Metrics[m.String()]
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", m, s.Count, s.Rate, s.P50, s.P90, s.P99, s.P999, s.Max)
 	}
@@ -307,7 +275,7 @@ func (r *Result) writeFiles(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	for m := range numMetrics {
+	for m := range oracle.NumMetrics {
 		s, ok := r.Metrics[m.String()]
 		if !ok || s.hist == nil {
 			continue

@@ -10,42 +10,23 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-
-	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/driver"
+	"github.com/ucpresence/presence/sim/oracle"
+	"github.com/ucpresence/presence/sim/wire"
 )
 
-// driver is what Run needs from the in-process and the wire driver.
-type driver interface {
-	// setup builds the directory, rights and subscriptions, applies the
-	// warm-up events and appends one stream per generator to the runner.
-	setup(ctx context.Context) error
-	// day runs the generators until their streams end.
-	day(ctx context.Context) error
-	// quiesce waits until no delivery is in flight; false at the timeout.
-	quiesce(ctx context.Context) bool
-	// check compares every watcher's final view and fills the oracle.
-	check(ctx context.Context, o *Oracle) error
-	close()
-}
-
-// runner is the state of one run shared by the drivers: the plan, the
-// recorders, the generators, and the interval machinery.
+// runner is the state of one run: what the drivers share (driver.State)
+// and the interval machinery.
 type runner struct {
-	cfg        Config
-	plan       *plan
-	recs       recorders
-	streams    []*model.Stream
-	generators []*generator
-	start      time.Time // wall time of virtual offset 0
-	fixedStart bool      // the driver fixed start during setup (wire)
+	driver.State
 
 	background    sync.WaitGroup // consumers and readers
 	stopConsumers context.CancelFunc
 
 	mu       sync.Mutex // guards the fields below (the interval flush)
-	interval [numMetrics]*hdrhistogram.Histogram
-	total    [numMetrics]*hdrhistogram.Histogram
-	counters [numCounters]int64
+	interval [oracle.NumMetrics]*hdrhistogram.Histogram
+	total    [oracle.NumMetrics]*hdrhistogram.Histogram
+	counters [oracle.NumCounters]int64
 	last     time.Time // end of the previous interval
 	hlog     *hlogWriter
 	hlogFile *os.File
@@ -56,37 +37,37 @@ type runner struct {
 // non-nil when the run could not be carried out (configuration, setup,
 // I/O); thresholds that failed are in Result.SLO, not in the error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPlan(&cfg)
+	p, err := driver.NewPlan(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{cfg: cfg, plan: p}
-	for m := range numMetrics {
-		r.interval[m] = newHistogram()
-		r.total[m] = newHistogram()
+	r := &runner{State: driver.State{Config: cfg, Plan: p}}
+	for m := range oracle.NumMetrics {
+		r.interval[m] = oracle.NewHistogram()
+		r.total[m] = oracle.NewHistogram()
 	}
-	var d driver
+	var d driver.Driver
 	switch cfg.Driver {
 	case DriverInProcess:
 		d, err = newInProcess(r)
 	case DriverWire:
-		d, err = newWire(r)
+		d, err = wire.New(&r.State)
 	default:
 		err = fmt.Errorf("%w: unknown driver %d", ErrConfig, cfg.Driver)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer d.close()
-	if err := d.setup(ctx); err != nil {
+	defer d.Close()
+	if err := d.Setup(ctx); err != nil {
 		return nil, err
 	}
-	for range r.streams {
-		r.generators = append(r.generators, &generator{rec: r.recs.add()})
+	for range r.Streams {
+		r.Generators = append(r.Generators, &driver.Generator{Recorder: r.Recorders.Add()})
 	}
 	if err := r.openLog(); err != nil {
 		return nil, err
@@ -95,20 +76,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// A short lead so that the first events are not late by the setup's
 	// last microseconds.
-	if !r.fixedStart {
-		r.start = time.Now().Add(20 * time.Millisecond)
+	if !r.FixedStart {
+		r.Start = time.Now().Add(20 * time.Millisecond)
 	}
 	r.last = time.Now()
-	r.status = newStatus(&r.cfg, r.plan, r.start)
+	r.status = newStatus(&r.Config, r.Plan, r.Start)
 	stopIntervals := make(chan struct{})
 	intervalsDone := make(chan struct{})
 	go func() {
 		defer close(intervalsDone)
 		r.intervals(stopIntervals)
 	}()
-	dayErr := d.day(ctx)
+	dayErr := d.Day(ctx)
 	dayEnd := time.Now()
-	quiesced := d.quiesce(ctx)
+	quiesced := d.Quiesce(ctx)
 	close(stopIntervals)
 	<-intervalsDone
 	if r.stopConsumers != nil {
@@ -121,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res := r.result(dayEnd)
 	res.Oracle.Quiesced = quiesced
-	if err := d.check(ctx, &res.Oracle); err != nil {
+	if err := d.Check(ctx, &res.Oracle); err != nil {
 		return nil, err
 	}
 	res.Oracle.Duplicated = res.Counters["duplicated"]
@@ -129,7 +110,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Oracle.Stale += res.Counters["stale"]
 	res.Oracle.Torn = res.Counters["torn"]
 	res.Oracle.Raced = res.Counters["raced"]
-	res.evaluate(p.scenario.SLO)
+	res.evaluate(p.Scenario.SLO)
 	if cfg.OutDir != "" {
 		if err := r.closeLog(); err != nil {
 			return res, err
@@ -143,7 +124,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // intervals flushes the recorders every interval until stop.
 func (r *runner) intervals(stop <-chan struct{}) {
-	t := time.NewTicker(r.cfg.Interval)
+	t := time.NewTicker(r.Config.Interval)
 	defer t.Stop()
 	for {
 		select {
@@ -161,21 +142,21 @@ func (r *runner) flush(now time.Time, final bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	before := r.counters
-	r.recs.drain(&r.interval, &r.counters)
-	for m := range numMetrics {
+	r.Recorders.Drain(&r.interval, &r.counters)
+	for m := range oracle.NumMetrics {
 		h := r.interval[m]
 		if h.TotalCount() == 0 {
 			continue
 		}
 		if r.hlog != nil {
-			r.hlog.interval(Metric(m).String(), h, r.last, now)
+			r.hlog.interval(oracle.Metric(m).String(), h, r.last, now)
 		}
 		r.total[m].Merge(h)
 	}
 	if r.status != nil {
-		r.status.interval(now, r.last, &r.interval, &before, &r.counters, r.generators, final)
+		r.status.interval(now, r.last, &r.interval, &before, &r.counters, r.Generators, final)
 	}
-	for m := range numMetrics {
+	for m := range oracle.NumMetrics {
 		r.interval[m].Reset()
 	}
 	r.last = now
@@ -183,18 +164,18 @@ func (r *runner) flush(now time.Time, final bool) {
 
 // openLog creates the interval log in the output directory.
 func (r *runner) openLog() error {
-	if r.cfg.OutDir == "" {
+	if r.Config.OutDir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(r.cfg.OutDir, 0o755); err != nil {
+	if err := os.MkdirAll(r.Config.OutDir, 0o755); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	f, err := os.Create(filepath.Join(r.cfg.OutDir, "intervals.hlog"))
+	f, err := os.Create(filepath.Join(r.Config.OutDir, "intervals.hlog"))
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	r.hlogFile = f
-	comment := fmt.Sprintf(" (scenario %s, driver %s, seed %d, values in ns, max in ms)", r.plan.scenario.Name, r.cfg.Driver, r.plan.scenario.Seed)
+	comment := fmt.Sprintf(" (scenario %s, driver %s, seed %d, values in ns, max in ms)", r.Plan.Scenario.Name, r.Config.Driver, r.Plan.Scenario.Seed)
 	r.hlog = newHLogWriter(f, comment, time.Now())
 	return nil
 }
@@ -219,42 +200,42 @@ func (r *runner) closeLog() error {
 
 // result assembles the Result from the totals.
 func (r *runner) result(dayEnd time.Time) *Result {
-	p := r.plan
-	wall := dayEnd.Sub(r.start).Seconds()
+	p := r.Plan
+	wall := dayEnd.Sub(r.Start).Seconds()
 	res := &Result{
-		Scenario:      p.scenario.Name,
-		Driver:        r.cfg.Driver.String(),
-		Seed:          p.scenario.Seed,
-		Speed:         p.speed,
-		Started:       r.start,
+		Scenario:      p.Scenario.Name,
+		Driver:        r.Config.Driver.String(),
+		Seed:          p.Scenario.Seed,
+		Speed:         p.Speed,
+		Started:       r.Start,
 		WallSeconds:   wall,
-		Users:         p.population.Size(),
-		Watchers:      len(p.watchers),
-		Subscriptions: p.subscriptions,
+		Users:         p.Population.Size(),
+		Watchers:      len(p.Watchers),
+		Subscriptions: p.Subscriptions,
 		Counters:      map[string]int64{},
 		Metrics:       map[string]MetricSummary{},
-		Offered:       p.offered,
+		Offered:       p.Offered,
 	}
-	for c := range numCounters {
-		res.Counters[Counter(c).String()] = r.counters[c]
+	for c := range oracle.NumCounters {
+		res.Counters[oracle.Counter(c).String()] = r.counters[c]
 	}
-	for m := range numMetrics {
-		res.Metrics[Metric(m).String()] = summarize(Metric(m), r.total[m], wall)
+	for m := range oracle.NumMetrics {
+		res.Metrics[oracle.Metric(m).String()] = summarize(oracle.Metric(m), r.total[m], wall)
 	}
 	if wall > 0 {
-		res.EventsPerSecond = float64(r.counters[CounterEvents]) / wall
-		res.DeliveriesPerSecond = float64(r.counters[CounterDeliveries]) / wall
+		res.EventsPerSecond = float64(r.counters[oracle.CounterEvents]) / wall
+		res.DeliveriesPerSecond = float64(r.counters[oracle.CounterDeliveries]) / wall
 	}
 	var reached time.Duration
 	var talking time.Duration
-	for _, g := range r.generators {
-		reached = max(reached, time.Duration(g.reachedAt.Load()))
-		res.Produced.Calls += g.meter.Calls
-		res.Produced.Answered += g.meter.Answered
-		talking += g.meter.Talking
+	for _, g := range r.Generators {
+		reached = max(reached, time.Duration(g.ReachedAt.Load()))
+		res.Produced.Calls += g.Meter.Calls
+		res.Produced.Answered += g.Meter.Answered
+		talking += g.Meter.Talking
 	}
 	res.VirtualSeconds = reached.Seconds()
-	span := p.scenario.Day.Length.Std()
+	span := p.Scenario.Day.Length.Std()
 	if reached > 0 && reached < span {
 		span = reached
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ucpresence/presence/sim/driver"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // Thresholds of the generator-bottleneck warning: the schedule lag of an
@@ -24,7 +26,7 @@ const (
 // needs. Called by the runner's flush under its lock.
 type status struct {
 	cfg      *Config
-	plan     *plan
+	plan     *driver.Plan
 	start    time.Time
 	cpuStart time.Duration
 	cpuLast  time.Duration
@@ -39,7 +41,7 @@ type status struct {
 	generators  int
 }
 
-func newStatus(cfg *Config, p *plan, start time.Time) *status {
+func newStatus(cfg *Config, p *driver.Plan, start time.Time) *status {
 	cpu := processCPU()
 	return &status{cfg: cfg, plan: p, start: start, cpuStart: cpu, cpuLast: cpu}
 }
@@ -55,8 +57,8 @@ func processCPU() time.Duration {
 
 // interval prints one status line (or redraws the bar) and checks for a
 // generator bottleneck.
-func (s *status) interval(now, from time.Time, hists *[numMetrics]*hdrhistogram.Histogram, before, after *[numCounters]int64,
-	gens []*generator, final bool) {
+func (s *status) interval(now, from time.Time, hists *[oracle.NumMetrics]*hdrhistogram.Histogram, before, after *[oracle.NumCounters]int64,
+	gens []*driver.Generator, final bool) {
 	dt := now.Sub(from).Seconds()
 	if dt <= 0 {
 		dt = 1e-9
@@ -65,10 +67,10 @@ func (s *status) interval(now, from time.Time, hists *[numMetrics]*hdrhistogram.
 	var reached time.Duration
 	s.generators = len(gens)
 	for _, g := range gens {
-		own += g.ownNanos.Swap(0)
-		apply += g.applyNanos.Swap(0)
-		g.maxLag.Store(0)
-		reached = max(reached, time.Duration(g.reachedAt.Load()))
+		own += g.OwnNanos.Swap(0)
+		apply += g.ApplyNanos.Swap(0)
+		g.MaxLag.Store(0)
+		reached = max(reached, time.Duration(g.ReachedAt.Load()))
 	}
 	s.ownTotal += own
 	s.applyTotal += apply
@@ -79,7 +81,7 @@ func (s *status) interval(now, from time.Time, hists *[numMetrics]*hdrhistogram.
 	if len(gens) > 0 {
 		busy = float64(own+apply) / 1e9 / dt / float64(len(gens))
 	}
-	lag := hists[MetricScheduleLag].Max()
+	lag := hists[oracle.MetricScheduleLag].Max()
 	if !final && lag > int64(lagWarn) && lag > s.lastLag &&
 		(busy > busyWarn || cores > cpuWarn*float64(runtime.GOMAXPROCS(0))) {
 		ownShare := 0.0
@@ -105,19 +107,19 @@ func (s *status) interval(now, from time.Time, hists *[numMetrics]*hdrhistogram.
 		}
 	}
 	s.lastLag = lag
-	if s.cfg.Status == nil || (final && !s.cfg.StatusTTY && after[CounterDeliveries] == before[CounterDeliveries] && after[CounterEvents] == before[CounterEvents]) {
+	if s.cfg.Status == nil || (final && !s.cfg.StatusTTY && after[oracle.CounterDeliveries] == before[oracle.CounterDeliveries] && after[oracle.CounterEvents] == before[oracle.CounterEvents]) {
 		return
 	}
-	events := float64(after[CounterEvents]-before[CounterEvents]) / dt
-	deliveries := float64(after[CounterDeliveries]-before[CounterDeliveries]) / dt
+	events := float64(after[oracle.CounterEvents]-before[oracle.CounterEvents]) / dt
+	deliveries := float64(after[oracle.CounterDeliveries]-before[oracle.CounterDeliveries]) / dt
 	done := 0.0
-	if day := s.plan.scenario.Day.Length.Std(); day > 0 {
+	if day := s.plan.Scenario.Day.Length.Std(); day > 0 {
 		done = min(1, float64(reached)/float64(day))
 	}
 	line := fmt.Sprintf("%s %3.0f%% | %6.0f ev/s %8.0f del/s | delivery p99 %s fanout p99 %s | lag max %s | cpu %.2f | stale %d dup/ooo %d",
 		s.virtualClock(reached), done*100, events, deliveries,
-		ms(hists[MetricDelivery].ValueAtQuantile(99)), ms(hists[MetricFanout].ValueAtQuantile(99)), ms(lag), cores,
-		after[CounterStale], after[CounterOutOfOrder]+after[CounterDuplicated])
+		ms(hists[oracle.MetricDelivery].ValueAtQuantile(99)), ms(hists[oracle.MetricFanout].ValueAtQuantile(99)), ms(lag), cores,
+		after[oracle.CounterStale], after[oracle.CounterOutOfOrder]+after[oracle.CounterDuplicated])
 	if s.cfg.StatusTTY {
 		const width = 24
 		bar := strings.Repeat("#", int(done*width)) + strings.Repeat(".", width-int(done*width))
@@ -135,7 +137,7 @@ func ms(ns int64) string { return fmt.Sprintf("%.2fms", float64(ns)/1e6) }
 
 // virtualClock formats a virtual offset as the time of day.
 func (s *status) virtualClock(offset time.Duration) string {
-	t := s.plan.scenario.Day.Start.Std() + offset
+	t := s.plan.Scenario.Day.Start.Std() + offset
 	return fmt.Sprintf("%02d:%02d:%02d", int(t.Hours()), int(t.Minutes())%60, int(t.Seconds())%60)
 }
 

@@ -1,4 +1,4 @@
-package run
+package oracle
 
 import (
 	"github.com/ucpresence/presence/engine"
@@ -9,11 +9,11 @@ import (
 // (scenario.Level, blocked..personal): every watcher of one class sees the
 // same filtered view of the owner, so the oracle keeps one expected print
 // per class and change rather than one per watcher.
-const numClasses = int(scenario.LevelPersonal) + 1
+const NumClasses = int(scenario.LevelPersonal) + 1
 
-// engineLevels maps scenario levels to the engine's asnSetDynamicRights
+// EngineLevels maps scenario levels to the engine's asnSetDynamicRights
 // levels.
-var engineLevels = [numClasses]engine.Level{
+var EngineLevels = [NumClasses]engine.Level{
 	scenario.LevelBlocked:  engine.LevelBlocked,
 	scenario.LevelPublic:   engine.LevelPublic,
 	scenario.LevelCompany:  engine.LevelCompany,
@@ -21,26 +21,26 @@ var engineLevels = [numClasses]engine.Level{
 	scenario.LevelPersonal: engine.LevelPersonal,
 }
 
-// classVisibility is the engine visibility of each class, and
-// classSections the sections a watcher of the class can receive at all.
+// ClassVisibility is the engine visibility of each class, and
+// ClassSections the sections a watcher of the class can receive at all.
 var (
-	classVisibility [numClasses]engine.Visibility
-	classSections   [numClasses]engine.Section
+	ClassVisibility [NumClasses]engine.Visibility
+	ClassSections   [NumClasses]engine.Section
 )
 
 func init() {
-	for c, level := range engineLevels {
+	for c, level := range EngineLevels {
 		rights, ok := level.Rights()
 		if !ok {
 			panic("BUG: unknown engine level")
 		}
-		classVisibility[c] = rights.Visibility()
-		classSections[c] = classVisibility[c].Sections()
+		ClassVisibility[c] = rights.Visibility()
+		ClassSections[c] = ClassVisibility[c].Sections()
 	}
 }
 
 // compared returns the sections the oracle compares for a watcher of
 // class c subscribed to flags.
 func compared(c uint8, flags engine.Section) engine.Section {
-	return flags & classSections[c] & printSections
+	return flags & ClassSections[c] & PrintSections
 }

@@ -1,4 +1,4 @@
-package run
+package wire
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/sim/driver"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // ErrWire is wrapped by the wire driver's protocol and transport errors.
@@ -29,9 +31,9 @@ var ErrWire = errors.New("run: wire")
 type wireClient struct {
 	w    *wire
 	user int32
-	view *watcherView // nil for a connection that only sets rights
+	view *oracle.WatcherView // nil for a connection that only sets rights
 	conn *websocket.Conn
-	rec  *recorder
+	rec  *oracle.Recorder
 
 	writeMu sync.Mutex // guards conn writes and nextID
 	nextID  int64
@@ -49,7 +51,7 @@ type wireClient struct {
 }
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
-func (w *wire) dialClient(ctx context.Context, user int32, view *watcherView) (*wireClient, error) {
+func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherView) (*wireClient, error) {
 	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
 	conn, _, err := dialer.DialContext(ctx, w.cfg.Wire.Target, http.Header{})
 	if err != nil {
@@ -60,7 +62,7 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *watcherView) (*
 	go c.readLoop()
 	if _, err := c.call(ctx, "asnNegotiateServerConnectionV2", &protocol.AsnNegotiateServerConnectionV2Argument{
 		MinSupportedInterfaceVersion: "8", MaxSupportedInterfaceVersion: "8", ClientDeviceID: "presencesim-" + strconv.Itoa(int(user)),
-		ClientVersion: Version, ClientAppID: 1, ClientDeviceName: "presencesim", ClientCapabilities: 4,
+		ClientVersion: driver.Version, ClientAppID: 1, ClientDeviceName: "presencesim", ClientCapabilities: 4,
 	}); err != nil {
 		c.close()
 		return nil, err
@@ -80,7 +82,7 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *watcherView) (*
 	var result protocol.AsnLoginV2Result
 	if err := json.Unmarshal(res.Result.Value, &result); err != nil || result.Succeeded == nil {
 		c.close()
-		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.population.Users[user].ContactID, res.Result.Value)
+		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.Population.Users[user].ContactID, res.Result.Value)
 	}
 	w.liveMu.Lock()
 	w.live = append(w.live, c)
@@ -105,7 +107,7 @@ func (c *wireClient) sendRaw(msg []byte) {
 // part (sip:user000007@example.com: user000007), {index} user number,
 // {login} the login name template's value.
 func (w *wire) expand(template string, user int32) string {
-	u := &w.plan.population.Users[user]
+	u := &w.plan.Population.Users[user]
 	name := strings.TrimPrefix(u.ContactID, "sip:")
 	if at := strings.IndexByte(name, '@'); at >= 0 {
 		name = name[:at]
@@ -185,7 +187,7 @@ func (c *wireClient) readLoop() {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
 			if !c.closing.Load() && c.w.readFailed.CompareAndSwap(false, true) {
-				c.w.cfg.Logger.Error("presencesim: a client connection failed", "user", c.w.plan.population.Users[c.user].ContactID, "error", err)
+				c.w.cfg.Logger.Error("presencesim: a client connection failed", "user", c.w.plan.Population.Users[c.user].ContactID, "error", err)
 			}
 			return
 		}
@@ -241,7 +243,7 @@ func (c *wireClient) readLoop() {
 // slowPause makes a slow reader stop reading for SlowReaderDelay once per
 // SlowReaderDelay: what arrives meanwhile waits in the socket.
 func (c *wireClient) slowPause(recv time.Time, lastPause *time.Time) {
-	if c.view != nil && c.view.slow && c.ready.Load() && recv.Sub(*lastPause) > c.w.cfg.SlowReaderDelay {
+	if c.view != nil && c.view.Slow && c.ready.Load() && recv.Sub(*lastPause) > c.w.cfg.SlowReaderDelay {
 		time.Sleep(c.w.cfg.SlowReaderDelay)
 		*lastPause = time.Now()
 	}
@@ -275,9 +277,9 @@ func (c *wireClient) failWaiters() {
 }
 
 func (c *wireClient) countError() {
-	c.rec.mu.Lock()
-	c.rec.count(CounterErrors, 1)
-	c.rec.mu.Unlock()
+	c.rec.Mutex.Lock()
+	c.rec.Count(oracle.CounterErrors, 1)
+	c.rec.Mutex.Unlock()
 }
 
 // update accounts one asnUpdatePresenceV2.
@@ -287,41 +289,41 @@ func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int6
 	}
 	c.lastMessage.Store(recv)
 	w := c.w
-	owner, ok := w.plan.index[arg.Presence.ContactID]
-	sv := c.view.sub(owner)
-	c.rec.mu.Lock()
-	defer c.rec.mu.Unlock()
-	c.rec.count(CounterDeliveries, 1)
+	owner, ok := w.plan.Index[arg.Presence.ContactID]
+	sv := c.view.Sub(owner)
+	c.rec.Mutex.Lock()
+	defer c.rec.Mutex.Unlock()
+	c.rec.Count(oracle.CounterDeliveries, 1)
 	if !ok || sv == nil {
-		c.rec.count(CounterErrors, 1)
+		c.rec.Count(oracle.CounterErrors, 1)
 		return
 	}
 	c.seen++
 	f := &w.cfg.Fault
 	if f.DropEvery > 0 && c.seen%int64(f.DropEvery) == 0 {
-		c.rec.count(CounterDropped, 1)
+		c.rec.Count(oracle.CounterDropped, 1)
 		return
 	}
-	before := sv.print
-	mergeWire(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
+	before := sv.Print
+	MergePresence(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
 	if f.CorruptEvery > 0 && c.seen%int64(f.CorruptEvery) == 0 {
-		sv.print.note ^= 0x5a5a
-		c.rec.count(CounterDropped, 1)
+		sv.Print.Note ^= 0x5a5a
+		c.rec.Count(oracle.CounterDropped, 1)
 	}
-	log := &w.plan.logs[owner]
-	res := resolveMatched(log, c.view, sv, engine.Section(arg.ChangedFlags), &before, recv, c.rec)
+	log := &w.plan.Logs[owner]
+	res := oracle.ResolveMatched(log, c.view, sv, engine.Section(arg.ChangedFlags), &before, recv, c.rec)
 	slow := time.Duration(0)
-	if c.view.slow {
+	if c.view.Slow {
 		slow = w.cfg.SlowReaderDelay
 	}
 	switch {
-	case res == resolved:
+	case res == oracle.Resolved:
 	case w.nearBoundary(owner, recv, raceWindow+slow):
-		c.rec.count(CounterRaced, 1)
-	case res == olderView:
-		c.rec.count(CounterOutOfOrder, 1)
+		c.rec.Count(oracle.CounterRaced, 1)
+	case res == oracle.OlderView:
+		c.rec.Count(oracle.CounterOutOfOrder, 1)
 	default:
-		c.rec.count(CounterStale, 1)
+		c.rec.Count(oracle.CounterStale, 1)
 	}
 }
 

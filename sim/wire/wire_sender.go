@@ -1,4 +1,4 @@
-package run
+package wire
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server/ingest"
 	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // senderItemKind says what a sender does with an item.
@@ -55,7 +56,7 @@ type sentBatch struct {
 type sender struct {
 	w     *wire
 	in    chan senderItem
-	rec   *recorder
+	rec   *oracle.Recorder
 	ops   []ingest.Event
 	batch []byte
 	times []int64 // intended times of the batch's measured events
@@ -70,8 +71,8 @@ type sender struct {
 	acks   chan sentBatch
 	open   atomic.Int64 // batches not yet acknowledged
 
-	bounds boundaryHeap // calendar boundaries of its users (wall times)
-	prints map[int32]*[numClasses]viewPrint
+	bounds oracle.BoundaryHeap // calendar boundaries of its users (wall times)
+	prints map[int32]*[oracle.NumClasses]oracle.ViewPrint
 }
 
 // connect opens the sender's ingest connection.
@@ -117,9 +118,9 @@ type postJob struct {
 func (s *sender) poster() {
 	for job := range s.posts {
 		if err := s.post(job.body, job.batch); err != nil {
-			s.rec.mu.Lock()
-			s.rec.count(CounterErrors, int64(len(job.batch.intended)))
-			s.rec.mu.Unlock()
+			s.rec.Mutex.Lock()
+			s.rec.Count(oracle.CounterErrors, int64(len(job.batch.intended)))
+			s.rec.Mutex.Unlock()
 			s.w.fail(fmt.Errorf("%w: ingest: %v", ErrWire, err))
 		}
 		s.open.Add(-1)
@@ -139,7 +140,7 @@ func (s *sender) loop() {
 			flush.Reset(time.Hour)
 		}
 		if len(s.bounds) > 0 {
-			tick.Reset(max(0, time.Until(s.bounds[0].at)))
+			tick.Reset(max(0, time.Until(s.bounds[0].At)))
 		} else {
 			tick.Reset(time.Hour)
 		}
@@ -177,19 +178,19 @@ func (s *sender) handle(item *senderItem) {
 		return
 	case itemSession:
 		// The server's own ClientLogin for the watcher connection.
-		ev := ingest.Event{Op: ingest.OpClientLogin, Contact: w.plan.population.Users[item.user].ContactID, Client: "presencesim-watcher", Device: engine.DeviceDesktop}
+		ev := ingest.Event{Op: ingest.OpClientLogin, Contact: w.plan.Population.Users[item.user].ContactID, Client: "presencesim-watcher", Device: engine.DeviceDesktop}
 		s.record(item.user, &ev, item.intended, item.measured)
 		return
 	case itemDirectory:
-		s.ops = w.mapper.directory(int(item.user), s.ops[:0])
+		s.ops = w.mapper.Directory(int(item.user), s.ops[:0])
 	default:
 		if item.measured {
-			s.rec.mu.Lock()
-			s.rec.count(CounterEvents, 1)
-			s.rec.mu.Unlock()
+			s.rec.Mutex.Lock()
+			s.rec.Count(oracle.CounterEvents, 1)
+			s.rec.Mutex.Unlock()
 		}
 		item.user = item.ev.User
-		s.ops = w.mapper.ops(&item.ev, s.ops[:0])
+		s.ops = w.mapper.Ops(&item.ev, s.ops[:0])
 	}
 	for i := range s.ops {
 		op := &s.ops[i]
@@ -203,10 +204,10 @@ func (s *sender) handle(item *senderItem) {
 			s.times = append(s.times, item.intended)
 		}
 		if op.Op == ingest.OpSetAppointments {
-			times := w.plan.logs[item.user].state.boundaries(time.Now(), nil)
+			times := w.plan.Logs[item.user].State.Boundaries(time.Now(), nil)
 			wall := make([]int64, len(times))
 			for k, t := range times {
-				heap.Push(&s.bounds, boundary{at: t, user: item.user})
+				heap.Push(&s.bounds, oracle.Boundary{At: t, User: item.user})
 				wall[k] = t.UnixNano()
 			}
 			w.calendars[item.user].Store(&wall)
@@ -220,9 +221,9 @@ func (s *sender) handle(item *senderItem) {
 // record applies one input to the user's model and, if the model changed,
 // appends the change (keyed by the contact's change counter).
 func (s *sender) record(user int32, op *ingest.Event, intended int64, measured bool) {
-	log := &s.w.plan.logs[user]
+	log := &s.w.plan.Logs[user]
 	now := time.Now()
-	changed := log.state.apply(op, now)
+	changed := log.State.Apply(op, now)
 	s.appendChange(user, changed, intended, now.UnixNano(), measured)
 }
 
@@ -231,45 +232,45 @@ func (s *sender) appendChange(user int32, changed engine.Section, intended, appl
 	if changed == 0 {
 		return
 	}
-	log := &s.w.plan.logs[user]
+	log := &s.w.plan.Logs[user]
 	prev := s.prints[user]
 	if prev == nil {
-		prev = &[numClasses]viewPrint{}
-		for c := range numClasses {
-			prev[c] = newExpected().print(uint8(c))
+		prev = &[oracle.NumClasses]oracle.ViewPrint{}
+		for c := range oracle.NumClasses {
+			prev[c] = oracle.NewExpected().Print(uint8(c))
 		}
 		s.prints[user] = prev
 	}
-	log.seq++
-	ch := &change{key: log.seq, intended: intended, applied: applied, measured: measured}
-	for c := range numClasses {
-		ch.prints[c] = log.state.print(uint8(c))
-		sections := changed & classSections[c]
-		if sections&engine.SectionCalls != 0 && ch.prints[c].calls == prev[c].calls {
+	log.Seq++
+	ch := &oracle.Change{Key: log.Seq, Intended: intended, Applied: applied, Measured: measured}
+	for c := range oracle.NumClasses {
+		ch.Prints[c] = log.State.Print(uint8(c))
+		sections := changed & oracle.ClassSections[c]
+		if sections&engine.SectionCalls != 0 && ch.Prints[c].Calls == prev[c].Calls {
 			sections &^= engine.SectionCalls
 		}
-		ch.changed[c] = sections
+		ch.Changed[c] = sections
 	}
-	*prev = ch.prints
-	log.append(ch)
-	s.rec.mu.Lock()
-	s.rec.count(CounterChanges, 1)
-	s.rec.mu.Unlock()
+	*prev = ch.Prints
+	log.Append(ch)
+	s.rec.Mutex.Lock()
+	s.rec.Count(oracle.CounterChanges, 1)
+	s.rec.Mutex.Unlock()
 }
 
 // boundaries runs the calendar boundaries that are due on the models.
 func (s *sender) boundaries() {
 	now := time.Now()
 	due := map[int32]time.Time{}
-	for len(s.bounds) > 0 && !s.bounds[0].at.After(now) {
-		b := heap.Pop(&s.bounds).(boundary)
-		if t, ok := due[b.user]; !ok || b.at.Before(t) {
-			due[b.user] = b.at
+	for len(s.bounds) > 0 && !s.bounds[0].At.After(now) {
+		b := heap.Pop(&s.bounds).(oracle.Boundary)
+		if t, ok := due[b.User]; !ok || b.At.Before(t) {
+			due[b.User] = b.At
 		}
 	}
 	for user, at := range due {
-		log := &s.w.plan.logs[user]
-		changed := log.state.tick(now)
+		log := &s.w.plan.Logs[user]
+		changed := log.State.Tick(now)
 		s.appendChange(user, changed, at.UnixNano(), now.UnixNano(), true)
 	}
 }
@@ -294,9 +295,9 @@ func (s *sender) send() {
 		s.posts <- postJob{body: append([]byte(nil), s.batch...), batch: batch}
 	}
 	if err != nil {
-		s.rec.mu.Lock()
-		s.rec.count(CounterErrors, int64(s.count))
-		s.rec.mu.Unlock()
+		s.rec.Mutex.Lock()
+		s.rec.Count(oracle.CounterErrors, int64(s.count))
+		s.rec.Mutex.Unlock()
 		s.w.fail(fmt.Errorf("%w: ingest: %v", ErrWire, err))
 	}
 	s.batch = s.batch[:0]
@@ -365,13 +366,13 @@ func (s *sender) readAcks() {
 // acknowledged records the ingest latency of a batch's events and its
 // failures.
 func (s *sender) acknowledged(batch sentBatch, answer *ingestAnswer, at time.Time) {
-	s.rec.mu.Lock()
-	defer s.rec.mu.Unlock()
+	s.rec.Mutex.Lock()
+	defer s.rec.Mutex.Unlock()
 	for _, intended := range batch.intended {
-		s.rec.record(MetricIngest, at.UnixNano()-intended)
+		s.rec.Record(oracle.MetricIngest, at.UnixNano()-intended)
 	}
 	if answer.Failed > 0 || answer.Error != "" {
-		s.rec.count(CounterErrors, int64(max(answer.Failed, 1)))
+		s.rec.Count(oracle.CounterErrors, int64(max(answer.Failed, 1)))
 		if answer.Error != "" {
 			s.w.fail(fmt.Errorf("%w: ingest refused a batch: %s", ErrWire, answer.Error))
 		}

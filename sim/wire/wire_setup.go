@@ -1,4 +1,4 @@
-package run
+package wire
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // setRights sets every owner's rights for its watchers with
@@ -22,9 +23,9 @@ func (w *wire) setRights(ctx context.Context) error {
 		class   uint8
 	}
 	byOwner := map[int32][]grant{}
-	for _, view := range p.watchers {
-		for _, sub := range view.subs {
-			byOwner[sub.owner] = append(byOwner[sub.owner], grant{view.user, sub.class})
+	for _, view := range p.Watchers {
+		for _, sub := range view.Subs {
+			byOwner[sub.Owner] = append(byOwner[sub.Owner], grant{view.User, sub.Class})
 		}
 	}
 	clientOf := make(map[int32]*wireClient, len(w.clients))
@@ -53,14 +54,14 @@ func (w *wire) setRights(ctx context.Context) error {
 				}
 				defer c.close()
 			}
-			id := p.population.Users[owner].ContactID
+			id := p.Population.Users[owner].ContactID
 			pace := time.Second / time.Duration(w.cfg.Wire.InvokeRate)
 			answers := make([]chan *protocol.Message, 0, len(grants))
 			for i, g := range grants {
 				answer, err := c.send("asnSetDynamicRights", &protocol.AsnSetDynamicRightsArgument{
 					OwnerContactID:     id,
-					RemoteContactID:    p.population.Users[g.watcher].ContactID,
-					DynamicRightsLevel: int64(engineLevels[g.class]),
+					RemoteContactID:    p.Population.Users[g.watcher].ContactID,
+					DynamicRightsLevel: int64(oracle.EngineLevels[g.class]),
 				})
 				if err == nil {
 					answers = append(answers, answer)
@@ -93,19 +94,19 @@ func (w *wire) setRights(ctx context.Context) error {
 
 // subscribeAll subscribes one client to its contacts (one call per flag
 // set) and hands each returned presence to fn.
-func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *subView, p *protocol.AsnPresenceV2)) error {
+func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubView, p *protocol.AsnPresenceV2)) error {
 	w, view := c.w, c.view
 	done := map[engine.Section]bool{}
-	for i := range view.subs {
-		flags := view.subs[i].flags
+	for i := range view.Subs {
+		flags := view.Subs[i].Flags
 		if done[flags] {
 			continue
 		}
 		done[flags] = true
 		var ids []string
-		for j := range view.subs {
-			if view.subs[j].flags == flags {
-				ids = append(ids, w.plan.population.Users[view.subs[j].owner].ContactID)
+		for j := range view.Subs {
+			if view.Subs[j].Flags == flags {
+				ids = append(ids, w.plan.Population.Users[view.Subs[j].Owner].ContactID)
 			}
 		}
 		m, err := c.call(ctx, "asnGetAndSubscribePresenceV2", &protocol.AsnGetAndSubscribePresenceArgument{
@@ -120,7 +121,7 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *subView, p *p
 		}
 		for k := range result.SubscribedPresence {
 			p := &result.SubscribedPresence[k]
-			sv := view.sub(w.plan.index[p.ContactID])
+			sv := view.Sub(w.plan.Index[p.ContactID])
 			if sv == nil {
 				return fmt.Errorf("%w: subscribe result for unknown contact %q", ErrWire, p.ContactID)
 			}
@@ -134,18 +135,18 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *subView, p *p
 // positioned at each contact's newest change.
 func (w *wire) subscribe(ctx context.Context) error {
 	err := w.eachClient(ctx, func(c *wireClient) error {
-		err := c.subscribeAll(ctx, func(sv *subView, p *protocol.AsnPresenceV2) {
-			sv.print = viewPrint{}
-			sv.calls = nil
-			mergeWire(sv, p, printSections)
-			log := &w.plan.logs[sv.owner]
-			log.mu.RLock()
-			n := log.newest()
-			log.mu.RUnlock()
-			sv.key = n.key
-			if d := sv.print.differs(&n.prints[sv.class], sv.compared()); d != 0 {
+		err := c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
+			sv.Print = oracle.ViewPrint{}
+			sv.Calls = nil
+			MergePresence(sv, p, oracle.PrintSections)
+			log := &w.plan.Logs[sv.Owner]
+			log.Mutex.RLock()
+			n := log.Newest()
+			log.Mutex.RUnlock()
+			sv.Key = n.Key
+			if d := sv.Print.Differs(&n.Prints[sv.Class], sv.Compared()); d != 0 {
 				w.cfg.Logger.Warn("presencesim: subscribe snapshot differs from the model",
-					"watcher", w.plan.population.Users[c.user].ContactID, "contact", p.ContactID, "sections", d.String())
+					"watcher", w.plan.Population.Users[c.user].ContactID, "contact", p.ContactID, "sections", d.String())
 				c.countError()
 			}
 		})
@@ -184,11 +185,11 @@ func (w *wire) eachClient(ctx context.Context, fn func(c *wireClient) error) err
 	return firstErr
 }
 
-// check re-subscribes every client: the fresh snapshot is the server's
+// Check re-subscribes every client: the fresh snapshot is the server's
 // truth. A watcher's merged view that differs is a divergence; a snapshot
 // that differs from the simulator's model is a model divergence (counted
 // once per contact and class).
-func (w *wire) check(ctx context.Context, o *Oracle) error {
+func (w *wire) Check(ctx context.Context, o *oracle.Report) error {
 	if err := w.failure(); err != nil {
 		return err
 	}
@@ -201,38 +202,38 @@ func (w *wire) check(ctx context.Context, o *Oracle) error {
 	checkStart := time.Now().Add(-raceWindow).UnixNano()
 	err := w.eachClient(ctx, func(c *wireClient) error {
 		c.ready.Store(false) // the fresh snapshots are not deliveries
-		return c.subscribeAll(ctx, func(sv *subView, p *protocol.AsnPresenceV2) {
-			fresh := subView{class: sv.class, flags: sv.flags}
-			mergeWire(&fresh, p, printSections)
-			log := &w.plan.logs[sv.owner]
-			settle(log, sv)
-			log.mu.RLock()
-			n := log.newest()
-			log.mu.RUnlock()
+		return c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
+			fresh := oracle.SubView{Class: sv.Class, Flags: sv.Flags}
+			MergePresence(&fresh, p, oracle.PrintSections)
+			log := &w.plan.Logs[sv.Owner]
+			oracle.Settle(log, sv)
+			log.Mutex.RLock()
+			n := log.Newest()
+			log.Mutex.RUnlock()
 			mu.Lock()
 			defer mu.Unlock()
 			o.Checked++
-			if d := fresh.print.differs(&sv.print, sv.compared()); d != 0 {
+			if d := fresh.Print.Differs(&sv.Print, sv.Compared()); d != 0 {
 				o.Divergence++
 				if o.Divergence <= 5 {
-					w.cfg.Logger.Warn("presencesim: divergence", "watcher", w.plan.population.Users[c.user].ContactID,
+					w.cfg.Logger.Warn("presencesim: divergence", "watcher", w.plan.Population.Users[c.user].ContactID,
 						"contact", p.ContactID, "sections", d.String())
 				}
 			}
-			if d := fresh.print.differs(&n.prints[sv.class], sv.compared()); d != 0 && !modelOff[[2]int32{sv.owner, int32(sv.class)}] {
-				modelOff[[2]int32{sv.owner, int32(sv.class)}] = true
+			if d := fresh.Print.Differs(&n.Prints[sv.Class], sv.Compared()); d != 0 && !modelOff[[2]int32{sv.Owner, int32(sv.Class)}] {
+				modelOff[[2]int32{sv.Owner, int32(sv.Class)}] = true
 				o.ModelDivergence++
 				if o.ModelDivergence <= 5 {
 					w.cfg.Logger.Warn("presencesim: the server's state differs from the model", "contact", p.ContactID,
-						"class", sv.class, "sections", d.String(), "server_state", fresh.print.state, "model_state", n.prints[sv.class].state,
-						"boundary_near_last_change", w.nearBoundary(sv.owner, n.applied, raceWindow))
+						"class", sv.Class, "sections", d.String(), "server_state", fresh.Print.State, "model_state", n.Prints[sv.Class].State,
+						"boundary_near_last_change", w.nearBoundary(sv.Owner, n.Applied, raceWindow))
 				}
 			}
 		})
 	})
 	var late int64
-	for u := range w.plan.logs {
-		n, after := w.plan.logs[u].pendingBefore(checkStart)
+	for u := range w.plan.Logs {
+		n, after := w.plan.Logs[u].PendingBefore(checkStart)
 		o.Lost += n
 		late += after
 	}

@@ -1,4 +1,4 @@
-package run
+package driver
 
 import (
 	"strconv"
@@ -10,7 +10,7 @@ import (
 	"github.com/ucpresence/presence/sim/scenario"
 )
 
-// mapper turns behaviour-model events into engine inputs, expressed as
+// Mapper turns behaviour-model events into engine inputs, expressed as
 // ingest events so that both drivers share one mapping: the in-process
 // driver applies them with ingest.Apply, the wire driver encodes them with
 // ingest.AppendEvent.
@@ -24,12 +24,12 @@ import (
 // the engine wants the whole list). A user's calendar is touched only by
 // whoever serialises that user's events (the contact's apply lock
 // in-process, the user's sender on the wire).
-type mapper struct {
+type Mapper struct {
 	population *model.Population
-	// at converts a virtual offset into the time the engine's clock shows
+	// At converts a virtual offset into the time the engine's clock shows
 	// then: the virtual day in-process, the compressed wall time over the
 	// wire.
-	at        func(time.Duration) time.Time
+	At        func(time.Duration) time.Time
 	lines     [][]string // per user: line URIs
 	numbers   [][]string // per user: line numbers
 	calendars [][]engine.Appointment
@@ -38,8 +38,10 @@ type mapper struct {
 // clientIDs are the session ids by slot.
 var clientIDs = [...]string{"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"}
 
-func newMapper(population *model.Population, at func(time.Duration) time.Time) *mapper {
-	m := &mapper{population: population, at: at}
+// NewMapper returns the mapper of population; at converts a virtual
+// offset into the time the engine's clock shows then.
+func NewMapper(population *model.Population, at func(time.Duration) time.Time) *Mapper {
+	m := &Mapper{population: population, At: at}
 	n := population.Size()
 	m.lines = make([][]string, n)
 	m.numbers = make([][]string, n)
@@ -61,9 +63,9 @@ func newMapper(population *model.Population, at func(time.Duration) time.Time) *
 	return m
 }
 
-// directory appends the events that create user i: its directory entry
+// Directory appends the events that create user i: its directory entry
 // and its phone lines (all online, the first one primary).
-func (m *mapper) directory(i int, dst []ingest.Event) []ingest.Event {
+func (m *Mapper) Directory(i int, dst []ingest.Event) []ingest.Event {
 	u := &m.population.Users[i]
 	dst = append(dst, ingest.Event{Op: ingest.OpPutContact, Contact: u.ContactID, Entry: engine.ContactEntry{Data: &engine.ContactData{
 		DisplayName:   "User " + strconv.Itoa(i),
@@ -96,7 +98,7 @@ func device(k scenario.DeviceKind) engine.Device {
 
 // line returns the URI and number of line k of user u (line 0 when k is
 // out of range).
-func (m *mapper) line(u int, k uint8) (uri, number string) {
+func (m *Mapper) line(u int, k uint8) (uri, number string) {
 	if int(k) >= len(m.lines[u]) {
 		k = 0
 	}
@@ -104,7 +106,7 @@ func (m *mapper) line(u int, k uint8) (uri, number string) {
 }
 
 // remote returns the number of an event's other party.
-func (m *mapper) remote(ev *model.Event) string {
+func (m *Mapper) remote(ev *model.Event) string {
 	if ev.Remote != model.NoUser && int(ev.Remote) < m.population.Size() {
 		return m.population.Users[ev.Remote].Number
 	}
@@ -114,10 +116,10 @@ func (m *mapper) remote(ev *model.Event) string {
 	return "+" + strconv.FormatUint(ev.RemoteNumber, 10)
 }
 
-// ops appends the engine inputs that ev stands for; marker events (the
+// Ops appends the engine inputs that ev stands for; marker events (the
 // start and end of an appointment, which the engine derives from the
 // calendar and its clock) append nothing.
-func (m *mapper) ops(ev *model.Event, dst []ingest.Event) []ingest.Event {
+func (m *Mapper) Ops(ev *model.Event, dst []ingest.Event) []ingest.Event {
 	u := int(ev.User)
 	id := m.population.Users[u].ContactID
 	switch ev.Kind {
@@ -173,11 +175,11 @@ func (m *mapper) ops(ev *model.Event, dst []ingest.Event) []ingest.Event {
 
 // upsert puts a into user u's calendar (by id) and returns the calendar.
 // The returned slice is handed to the engine, which copies it.
-func (m *mapper) upsert(u int, a *model.Appointment) []engine.Appointment {
+func (m *Mapper) upsert(u int, a *model.Appointment) []engine.Appointment {
 	entry := engine.Appointment{
 		EntryID: strconv.FormatUint(a.ID, 16),
-		Start:   m.at(a.Start),
-		End:     m.at(a.End),
+		Start:   m.At(a.Start),
+		End:     m.At(a.End),
 		AllDay:  a.AllDay,
 		Status:  engine.AppointmentStatus(a.Status),
 		Subject: "Meeting",

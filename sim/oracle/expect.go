@@ -1,4 +1,4 @@
-package run
+package oracle
 
 import (
 	"slices"
@@ -9,7 +9,7 @@ import (
 	"github.com/ucpresence/presence/server/ingest"
 )
 
-// expected is the simulator's own model of one contact's presence: the
+// Expected is the simulator's own model of one contact's presence: the
 // inputs the engine derives the state from, updated from the same ingest
 // events the driver sends, with the engine's exported rule functions
 // (engine.SystemState, engine.ComputeState, engine.Override) applied in the
@@ -25,7 +25,7 @@ import (
 //
 // Not safe for concurrent use; the contact's apply lock (or its sender)
 // serialises it.
-type expected struct {
+type Expected struct {
 	sessions   []string // client ids, parallel to clients
 	clients    []engine.ClientSession
 	calls      []*engine.Call
@@ -42,22 +42,24 @@ type expected struct {
 	state      engine.PresenceState
 }
 
-// Engine defaults the model assumes for the next-appointments list.
+// The engine's defaults for the next-appointments list: the model follows
+// an engine built with a zero engine.Config for these fields.
 const (
-	nextAppointmentsWindow = 30 * 24 * time.Hour
-	nextAppointmentsLimit  = 10
+	nextAppointmentsWindow = engine.DefaultNextAppointmentsWindow
+	nextAppointmentsLimit  = engine.DefaultNextAppointmentsLimit
 )
 
-func newExpected() *expected {
-	x := &expected{absent: engine.AbsentState{Kind: engine.AbsentNotSet}}
+// NewExpected returns the model of a contact that has no inputs yet.
+func NewExpected() *Expected {
+	x := &Expected{absent: engine.AbsentState{Kind: engine.AbsentNotSet}}
 	x.recompute(time.Time{})
 	return x
 }
 
-// apply updates the model with one input at time now (the engine clock's
+// Apply updates the model with one input at time now (the engine clock's
 // reading when the engine applies it) and returns the sections it changed
 // in the unfiltered view (0: the engine publishes no new version).
-func (x *expected) apply(ev *ingest.Event, now time.Time) engine.Section {
+func (x *Expected) Apply(ev *ingest.Event, now time.Time) engine.Section {
 	var changed engine.Section
 	recompute := false
 	switch ev.Op {
@@ -178,7 +180,7 @@ func (x *expected) apply(ev *ingest.Event, now time.Time) engine.Section {
 	return changed
 }
 
-func (x *expected) removeCall(id string) engine.Section {
+func (x *Expected) removeCall(id string) engine.Section {
 	i := slices.IndexFunc(x.calls, func(c *engine.Call) bool { return c.ConnectionID == id })
 	if i < 0 {
 		return 0
@@ -187,9 +189,9 @@ func (x *expected) removeCall(id string) engine.Section {
 	return engine.SectionCalls
 }
 
-// tick is the engine's calendar boundary for this contact at now: the
+// Tick is the engine's calendar boundary for this contact at now: the
 // active appointments are re-evaluated and the state recomputed.
-func (x *expected) tick(now time.Time) engine.Section {
+func (x *Expected) Tick(now time.Time) engine.Section {
 	changed := x.refresh(now)
 	old := x.state
 	x.recompute(now)
@@ -201,7 +203,7 @@ func (x *expected) tick(now time.Time) engine.Section {
 
 // refresh recomputes the active appointments (start <= now < end) and the
 // next-appointments list, as the engine's refreshCalendar does.
-func (x *expected) refresh(now time.Time) engine.Section {
+func (x *Expected) refresh(now time.Time) engine.Section {
 	var active []engine.Appointment
 	upcoming := uint64(0)
 	n := 0
@@ -213,7 +215,7 @@ func (x *expected) refresh(now time.Time) engine.Section {
 			active = append(active, *a)
 		case a.Start.After(now) && !a.Start.After(horizon) && n < nextAppointmentsLimit:
 			n++
-			upcoming = mix(upcoming ^ appointmentHash(a.EntryID, int32(a.Status), a.AllDay, a.Start, a.End))
+			upcoming = Mix(upcoming ^ AppointmentHash(a.EntryID, int32(a.Status), a.AllDay, a.Start, a.End))
 		}
 	}
 	if sameAppointmentIDs(active, x.active) && upcoming == x.upcoming {
@@ -238,7 +240,7 @@ func sameAppointmentIDs(a, b []engine.Appointment) bool {
 
 // recompute derives the state word, advancing the manual-override rule
 // (engine.Override) like the engine does after every change.
-func (x *expected) recompute(now time.Time) {
+func (x *Expected) recompute(now time.Time) {
 	in := engine.StateInputs{
 		Now:                now,
 		Manual:             x.absent,
@@ -256,50 +258,50 @@ func (x *expected) recompute(now time.Time) {
 	x.state = engine.ComputeState(&in)
 }
 
-// print returns the view a watcher of class c has of the contact.
-func (x *expected) print(c uint8) viewPrint {
-	v := classVisibility[c]
+// Print returns the view a watcher of class c has of the contact.
+func (x *Expected) Print(c uint8) ViewPrint {
+	v := ClassVisibility[c]
 	full := v == engine.FullVisibility()
-	var p viewPrint
-	p.note = hashString(x.note)
-	p.absent = uint8(engine.AbsentNotSet)
+	var p ViewPrint
+	p.Note = HashString(x.note)
+	p.Absent = uint8(engine.AbsentNotSet)
 	if full || v&engine.VisibilityPresence != 0 {
-		p.state = uint32(x.state)
-		p.absent = uint8(x.absent.Kind)
-		p.agent = uint8(x.agent)
+		p.State = uint32(x.state)
+		p.Absent = uint8(x.absent.Kind)
+		p.Agent = uint8(x.agent)
 	}
 	if full || v&engine.VisibilityAppointments != 0 {
 		for i := range x.active {
 			a := &x.active[i]
-			p.appointments ^= appointmentHash(a.EntryID, int32(a.Status), a.AllDay, a.Start, a.End)
+			p.Appointments ^= AppointmentHash(a.EntryID, int32(a.Status), a.AllDay, a.Start, a.End)
 		}
 	}
 	first, other := full || v&engine.VisibilityFirstLine != 0, full || v&engine.VisibilityOtherLines != 0
 	if !first && !other {
 		return p
 	}
-	p.lines = 0
+	p.Lines = 0
 	n := uint64(0)
 	for i := range x.lines {
 		if l := &x.lines[i]; (l.Primary && first) || (!l.Primary && other) {
 			n++
 		}
 	}
-	p.lines = n
+	p.Lines = n
 	for i := range x.lines {
 		if l := &x.lines[i]; (l.Primary && first) || (!l.Primary && other) {
-			p.lines = mix(p.lines ^ lineHash(l.URI, int32(l.State), l.DoNotDisturb))
+			p.Lines = Mix(p.Lines ^ LineHash(l.URI, int32(l.State), l.DoNotDisturb))
 		}
 	}
 	for _, c := range x.calls {
 		if x.onVisibleLine(c.LineURI, first, other) {
-			p.calls ^= callHash(hashString(c.ConnectionID), int32(c.State))
+			p.Calls ^= callHash(HashString(c.ConnectionID), int32(c.State))
 		}
 	}
 	for i := range x.forwards {
 		f := &x.forwards[i]
 		if x.onVisibleLine(f.LineURI, first, other) {
-			p.forwards ^= forwardHash(f.LineURI, f.InternalID, f.Destination)
+			p.Forwards ^= ForwardHash(f.LineURI, f.InternalID, f.Destination)
 		}
 	}
 	return p
@@ -307,7 +309,7 @@ func (x *expected) print(c uint8) viewPrint {
 
 // onVisibleLine applies the engine's line rule: items without a line or on
 // an unknown line count as first-line items.
-func (x *expected) onVisibleLine(uri string, first, other bool) bool {
+func (x *Expected) onVisibleLine(uri string, first, other bool) bool {
 	primary := true
 	if uri != "" {
 		for i := range x.lines {
@@ -323,9 +325,9 @@ func (x *expected) onVisibleLine(uri string, first, other bool) bool {
 	return other
 }
 
-// boundaries appends the calendar boundaries after now (appointment starts
+// Boundaries appends the calendar boundaries after now (appointment starts
 // and ends), the times at which the engine will look at the contact again.
-func (x *expected) boundaries(now time.Time, dst []time.Time) []time.Time {
+func (x *Expected) Boundaries(now time.Time, dst []time.Time) []time.Time {
 	for i := range x.calendar {
 		a := &x.calendar[i]
 		if a.Start.After(now) {

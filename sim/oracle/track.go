@@ -1,19 +1,19 @@
-package run
+package oracle
 
 import (
 	"github.com/ucpresence/presence/engine"
 )
 
-// subView is what one watcher knows of one contact: the view merged from
+// SubView is what one watcher knows of one contact: the view merged from
 // the deltas it received and its position in the contact's change log.
 // Owned by the goroutine that serves the watcher; never shared.
-type subView struct {
-	owner int32
-	class uint8
-	flags engine.Section // subscribed sections (iEventFlagsToSubscribe)
-	key   uint64         // the change the view reflects
-	print viewPrint
-	calls callSet
+type SubView struct {
+	Owner int32
+	Class uint8
+	Flags engine.Section // subscribed sections (iEventFlagsToSubscribe)
+	Key   uint64         // the change the view reflects
+	Print ViewPrint
+	Calls CallSet
 }
 
 // tornAt reports whether the view is change i delivered in part: it
@@ -24,23 +24,23 @@ type subView struct {
 // A lost update leaves sections of an earlier change behind instead. When
 // the change before i is no longer in the log, the first condition alone
 // decides.
-func tornAt(log *contactLog, sv *subView, i int, mask engine.Section) bool {
+func tornAt(log *ContactLog, sv *SubView, i int, mask engine.Section) bool {
 	ch := log.entries[i]
-	d := sv.print.differs(&ch.prints[sv.class], mask)
-	if d == 0 || d&^ch.changed[sv.class] != 0 {
+	d := sv.Print.Differs(&ch.Prints[sv.Class], mask)
+	if d == 0 || d&^ch.Changed[sv.Class] != 0 {
 		return false
 	}
-	return i == 0 || sv.print.differs(&log.entries[i-1].prints[sv.class], d) == 0
+	return i == 0 || sv.Print.Differs(&log.entries[i-1].Prints[sv.Class], d) == 0
 }
 
-// compared returns the sections the oracle compares for this subscription.
-func (sv *subView) compared() engine.Section { return compared(sv.class, sv.flags) }
+// Compared returns the sections the oracle compares for this subscription.
+func (sv *SubView) Compared() engine.Section { return compared(sv.Class, sv.Flags) }
 
-// watcherView is one watching user: its subscriptions sorted by owner.
-type watcherView struct {
-	user int32
-	slow bool
-	subs []subView
+// WatcherView is one watching user: its subscriptions sorted by owner.
+type WatcherView struct {
+	User int32
+	Slow bool
+	Subs []SubView
 	// owners are the subscriptions' owners, for the lookup: a console's
 	// 5,000 subscriptions are 500 KB of views but 20 KB of owners, so the
 	// binary search stays in cache (it was a fifth of the CPU of an
@@ -48,16 +48,16 @@ type watcherView struct {
 	owners []int32
 }
 
-// index fills owners from subs (after the subscriptions are set).
-func (w *watcherView) index() {
-	w.owners = make([]int32, len(w.subs))
-	for i := range w.subs {
-		w.owners[i] = w.subs[i].owner
+// Index fills owners from subs (after the subscriptions are set).
+func (w *WatcherView) Index() {
+	w.owners = make([]int32, len(w.Subs))
+	for i := range w.Subs {
+		w.owners[i] = w.Subs[i].Owner
 	}
 }
 
-// sub returns the subscription to owner, or nil.
-func (w *watcherView) sub(owner int32) *subView {
+// Sub returns the subscription to owner, or nil.
+func (w *WatcherView) Sub(owner int32) *SubView {
 	lo, hi := 0, len(w.owners)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -68,26 +68,26 @@ func (w *watcherView) sub(owner int32) *subView {
 		}
 	}
 	if lo < len(w.owners) && w.owners[lo] == owner {
-		return &w.subs[lo]
+		return &w.Subs[lo]
 	}
 	return nil
 }
 
-// resolution is what accounting an update found.
-type resolution uint8
+// Resolution is what accounting an update found.
+type Resolution uint8
 
 const (
-	resolved   resolution = iota // accounted
-	notYet                       // the update is ahead of the log: retry after the recorder caught up
+	Resolved   Resolution = iota // accounted
+	NotYet                       // the update is ahead of the log: retry after the recorder caught up
 	mismatched                   // no change explains the view (wire)
-	olderView                    // the view equals a change before the position (wire)
+	OlderView                    // the view equals a change before the position (wire)
 )
 
 // cover moves sv's position from its key to the change at index to,
 // measuring every change in between that the watcher was to be told about
 // from the change's intended time to recv (warm-up changes are not
 // measured). It returns how many of those changes the watcher was to be
-// told about. Caller holds log.mu (read).
+// told about. Caller holds log.Mutex (read).
 //
 // before is the view before this update. Changes up to the newest one
 // whose expected view equals it were already consistent with the watcher
@@ -96,13 +96,13 @@ const (
 // one was on: calls marked, nothing visible changed since the last pull).
 // They are settled without a sample; measuring them at this unrelated
 // later update would add seconds of latency that no client saw.
-func cover(log *contactLog, w *watcherView, sv *subView, to int, before *viewPrint, recv int64, rec *recorder) int {
-	first := log.after(sv.key)
+func cover(log *ContactLog, w *WatcherView, sv *SubView, to int, before *ViewPrint, recv int64, rec *Recorder) int {
+	first := log.after(sv.Key)
 	silent := first - 1
 	if before != nil {
-		mask := sv.compared()
+		mask := sv.Compared()
 		for i := to; i >= first; i-- {
-			if before.differs(&log.entries[i].prints[sv.class], mask) == 0 {
+			if before.Differs(&log.entries[i].Prints[sv.Class], mask) == 0 {
 				silent = i
 				break
 			}
@@ -111,37 +111,37 @@ func cover(log *contactLog, w *watcherView, sv *subView, to int, before *viewPri
 	expected := 0
 	for i := first; i <= to; i++ {
 		ch := log.entries[i]
-		if !ch.expectedBy(sv.class, sv.flags) {
+		if !ch.expectedBy(sv.Class, sv.Flags) {
 			continue
 		}
 		expected++
-		if !ch.measured {
+		if !ch.Measured {
 			continue
 		}
 		ch.remaining.Add(-1)
 		if i <= silent {
-			rec.count(CounterCoalesced, 1)
-			if !w.slow {
+			rec.Count(CounterCoalesced, 1)
+			if !w.Slow {
 				ch.remainingFast.Add(-1)
 			}
 			continue
 		}
-		latency := recv - ch.intended
-		if w.slow {
-			rec.record(MetricSlowDelivery, latency)
+		latency := recv - ch.Intended
+		if w.Slow {
+			rec.Record(MetricSlowDelivery, latency)
 			continue
 		}
-		rec.record(MetricDelivery, latency)
-		rec.record(MetricServiceTime, recv-ch.applied)
+		rec.Record(MetricDelivery, latency)
+		rec.Record(MetricServiceTime, recv-ch.Applied)
 		if ch.remainingFast.Add(-1) == 0 {
-			rec.record(MetricFanout, latency)
+			rec.Record(MetricFanout, latency)
 		}
 	}
-	sv.key = log.entries[to].key
+	sv.Key = log.entries[to].Key
 	return expected
 }
 
-// resolveKeyed accounts an update of an engine snapshot with version key
+// ResolveKeyed accounts an update of an engine snapshot with version key
 // (in-process); sv.print already includes the update. The version only
 // bounds the search: an update carries the sections marked since the last
 // pull, read from the newest snapshot, so when a pull races a publish (the
@@ -154,58 +154,58 @@ func cover(log *contactLog, w *watcherView, sv *subView, to int, before *viewPri
 // before the update was merged. unexplained reports
 // a stale view (counted): the caller re-synchronises it from the update's
 // snapshot, so that one loss is counted once.
-func resolveKeyed(log *contactLog, w *watcherView, sv *subView, key uint64, changed engine.Section, before *viewPrint, recv int64, rec *recorder) (res resolution, unexplained bool) {
-	log.mu.RLock()
-	defer log.mu.RUnlock()
-	unchanged := before.differs(&sv.print, sv.compared()) == 0
-	n := log.newest()
-	if n == nil || key > n.key {
-		return notYet, false
+func ResolveKeyed(log *ContactLog, w *WatcherView, sv *SubView, key uint64, changed engine.Section, before *ViewPrint, recv int64, rec *Recorder) (res Resolution, unexplained bool) {
+	log.Mutex.RLock()
+	defer log.Mutex.RUnlock()
+	unchanged := before.Differs(&sv.Print, sv.Compared()) == 0
+	n := log.Newest()
+	if n == nil || key > n.Key {
+		return NotYet, false
 	}
-	mask := sv.compared()
+	mask := sv.Compared()
 	_, at := log.find(key)
 	if at < 0 {
 		// Trimmed: every watcher that was to be told about it was; this
 		// one was not among them.
-		if key != sv.key {
-			rec.count(CounterUnexpected, 1)
+		if key != sv.Key {
+			rec.Count(CounterUnexpected, 1)
 		}
-		sv.key = key
-		return resolved, false
+		sv.Key = key
+		return Resolved, false
 	}
-	for i := at; i >= 0 && log.entries[i].key >= sv.key; i-- {
+	for i := at; i >= 0 && log.entries[i].Key >= sv.Key; i-- {
 		ch := log.entries[i]
-		if sv.print.differs(&ch.prints[sv.class], mask) != 0 {
+		if sv.Print.Differs(&ch.Prints[sv.Class], mask) != 0 {
 			continue
 		}
-		if ch.key == sv.key {
+		if ch.Key == sv.Key {
 			repeated(sv, changed, rec)
-			return resolved, false
+			return Resolved, false
 		}
 		if cover(log, w, sv, i, before, recv, rec) == 0 {
-			rec.count(CounterUnexpected, 1)
+			rec.Count(CounterUnexpected, 1)
 		}
-		return resolved, false
+		return Resolved, false
 	}
-	if key == sv.key && unchanged {
+	if key == sv.Key && unchanged {
 		// The position's change is no longer in the log.
 		repeated(sv, changed, rec)
-		return resolved, false
+		return Resolved, false
 	}
-	if key > sv.key && tornAt(log, sv, at, mask) {
+	if key > sv.Key && tornAt(log, sv, at, mask) {
 		// The rest of version key follows with the next pull, which
 		// then measures the change; the position stays.
-		rec.count(CounterTorn, 1)
-		return resolved, false
+		rec.Count(CounterTorn, 1)
+		return Resolved, false
 	}
-	rec.count(CounterStale, 1)
-	if key > sv.key {
+	rec.Count(CounterStale, 1)
+	if key > sv.Key {
 		cover(log, w, sv, at, nil, recv, rec)
 	}
-	return resolved, true
+	return Resolved, true
 }
 
-// resolveMatched accounts an update by its content (wire): the update
+// ResolveMatched accounts an update by its content (wire): the update
 // reflects the earliest change after the watcher's position whose expected
 // view equals the merged view. Earliest, because contents repeat (a call
 // comes and goes: Z, A, Z) and the changes after the one shown are often
@@ -222,34 +222,34 @@ func resolveKeyed(log *contactLog, w *watcherView, sv *subView, key uint64, chan
 // views included, see tornAt), olderView (the
 // view regressed to a change before the position) or mismatched (no change
 // explains the view); the caller counts the last two.
-func resolveMatched(log *contactLog, w *watcherView, sv *subView, changed engine.Section, before *viewPrint, recv int64, rec *recorder) resolution {
-	log.mu.RLock()
-	defer log.mu.RUnlock()
-	unchanged := before.differs(&sv.print, sv.compared()) == 0
-	mask := sv.compared()
-	next := log.after(sv.key)
+func ResolveMatched(log *ContactLog, w *WatcherView, sv *SubView, changed engine.Section, before *ViewPrint, recv int64, rec *Recorder) Resolution {
+	log.Mutex.RLock()
+	defer log.Mutex.RUnlock()
+	unchanged := before.Differs(&sv.Print, sv.Compared()) == 0
+	mask := sv.Compared()
+	next := log.after(sv.Key)
 	for i := next; i < len(log.entries); i++ {
-		if sv.print.differs(&log.entries[i].prints[sv.class], mask) != 0 {
+		if sv.Print.Differs(&log.entries[i].Prints[sv.Class], mask) != 0 {
 			continue
 		}
 		if cover(log, w, sv, i, before, recv, rec) == 0 {
-			rec.count(CounterUnexpected, 1)
+			rec.Count(CounterUnexpected, 1)
 		}
-		return resolved
+		return Resolved
 	}
 	if unchanged {
 		repeated(sv, changed, rec)
-		return resolved
+		return Resolved
 	}
 	for i := next; i < len(log.entries); i++ {
 		if tornAt(log, sv, i, mask) {
-			rec.count(CounterTorn, 1)
-			return resolved
+			rec.Count(CounterTorn, 1)
+			return Resolved
 		}
 	}
 	for i := next - 1; i >= 0; i-- {
-		if log.entries[i].key < sv.key && sv.print.differs(&log.entries[i].prints[sv.class], mask) == 0 {
-			return olderView
+		if log.entries[i].Key < sv.Key && sv.Print.Differs(&log.entries[i].Prints[sv.Class], mask) == 0 {
+			return OlderView
 		}
 	}
 	return mismatched
@@ -258,35 +258,35 @@ func resolveMatched(log *contactLog, w *watcherView, sv *subView, changed engine
 // repeated counts an update that left the watcher where it was: a
 // duplicate when it carried compared sections, else an update of sections
 // the oracle does not follow (contact data, configuration).
-func repeated(sv *subView, changed engine.Section, rec *recorder) {
-	if changed&sv.compared() != 0 {
-		rec.count(CounterDuplicated, 1)
+func repeated(sv *SubView, changed engine.Section, rec *Recorder) {
+	if changed&sv.Compared() != 0 {
+		rec.Count(CounterDuplicated, 1)
 	} else {
-		rec.count(CounterUnexpected, 1)
+		rec.Count(CounterUnexpected, 1)
 	}
 }
 
-// settle is the quiesce step for one subscription: when the final view
+// Settle is the quiesce step for one subscription: when the final view
 // equals the newest change's expected view, the watcher is consistent with
 // every change up to it, including those the engine legitimately
 // coalesced away without an update (a call added and removed between two
 // pulls). It returns whether the view is consistent.
-func settle(log *contactLog, sv *subView) bool {
-	log.mu.RLock()
-	defer log.mu.RUnlock()
-	n := log.newest()
+func Settle(log *ContactLog, sv *SubView) bool {
+	log.Mutex.RLock()
+	defer log.Mutex.RUnlock()
+	n := log.Newest()
 	if n == nil {
 		return true
 	}
-	if sv.print.differs(&n.prints[sv.class], sv.compared()) != 0 {
+	if sv.Print.Differs(&n.Prints[sv.Class], sv.Compared()) != 0 {
 		return false
 	}
-	for i := log.after(sv.key); i < len(log.entries); i++ {
+	for i := log.after(sv.Key); i < len(log.entries); i++ {
 		ch := log.entries[i]
-		if ch.measured && ch.expectedBy(sv.class, sv.flags) {
+		if ch.Measured && ch.expectedBy(sv.Class, sv.Flags) {
 			ch.remaining.Add(-1)
 		}
 	}
-	sv.key = n.key
+	sv.Key = n.Key
 	return true
 }

@@ -1,4 +1,4 @@
-package run
+package oracle
 
 import (
 	"math"
@@ -9,28 +9,28 @@ import (
 	"github.com/ucpresence/presence/engine"
 )
 
-// change is one change of a contact's presence that the simulator caused:
+// Change is one change of a contact's presence that the simulator caused:
 // a source event applied, or a calendar boundary the engine's clock passed.
 // Fields other than the counters are immutable once the change is in its
 // contact's log.
-type change struct {
-	// key orders the changes of one contact: the engine's snapshot version
+type Change struct {
+	// Key orders the changes of one contact: the engine's snapshot version
 	// (in-process) or the contact's change counter (wire).
-	key uint64
-	// intended is the wall time (Unix ns) the cause was planned for;
+	Key uint64
+	// Intended is the wall time (Unix ns) the cause was planned for;
 	// latencies are measured from it.
-	intended int64
-	// applied is the wall time (Unix ns) the driver applied or sent it:
+	Intended int64
+	// Applied is the wall time (Unix ns) the driver applied or sent it:
 	// the start of the uncorrected service time.
-	applied int64
-	// measured is false for warm-up changes (before the clock starts).
-	measured bool
-	// changed is, per visibility class, the sections a watcher of that
+	Applied int64
+	// Measured is false for warm-up changes (before the clock starts).
+	Measured bool
+	// Changed is, per visibility class, the sections a watcher of that
 	// class is told changed (before its subscription flags).
-	changed [numClasses]engine.Section
-	// prints is, per class, the view a watcher of that class should have
+	Changed [NumClasses]engine.Section
+	// Prints is, per class, the view a watcher of that class should have
 	// after the change.
-	prints [numClasses]viewPrint
+	Prints [NumClasses]ViewPrint
 	// remaining counts the watchers that should be told about the change
 	// and are not consistent with it yet; remainingFast the same without
 	// slow readers (its reaching zero completes the fan-out).
@@ -40,8 +40,8 @@ type change struct {
 
 // expectedBy reports whether a watcher of class c subscribed to flags
 // should receive an update for the change.
-func (ch *change) expectedBy(c uint8, flags engine.Section) bool {
-	return ch.changed[c]&flags != 0
+func (ch *Change) expectedBy(c uint8, flags engine.Section) bool {
+	return ch.Changed[c]&flags != 0
 }
 
 // watcherGroup is a set of watchers of one contact with the same class and
@@ -53,29 +53,29 @@ type watcherGroup struct {
 	fast  int32 // of which not slow readers
 }
 
-// contactLog is the change log of one contact and the driver-side state
+// ContactLog is the change log of one contact and the driver-side state
 // that produces it.
 //
-// Lock order: run.tick (in-process) before apply before mu.
-type contactLog struct {
-	// apply serialises applying an event to this contact with recording
+// Lock order: the in-process ticker before Apply before Mutex.
+type ContactLog struct {
+	// Apply serialises applying an event to this contact with recording
 	// the change it caused, so that a change's key and the engine version
-	// agree. Guards last, state and seq.
-	apply sync.Mutex
-	last  *engine.Snapshot // the engine snapshot of the newest change (in-process)
-	state *expected        // the model of the contact's presence (expect.go)
-	seq   uint64           // change counter (wire keys)
+	// agree. Guards Last, State and Seq.
+	Apply sync.Mutex
+	Last  *engine.Snapshot // the engine snapshot of the newest change (in-process)
+	State *Expected        // the model of the contact's presence (expect.go)
+	Seq   uint64           // change counter (wire keys)
 
-	mu      sync.RWMutex // guards entries
-	entries []*change    // ascending keys; the oldest completed ones are trimmed
+	Mutex   sync.RWMutex // guards entries
+	entries []*Change    // ascending keys; the oldest completed ones are trimmed
 
 	// groups are the contact's watchers by (class, flags). Immutable after
 	// setup.
 	groups []watcherGroup
 }
 
-// addWatcher counts one watcher of the contact into its groups (setup only).
-func (l *contactLog) addWatcher(class uint8, flags engine.Section, slow bool) {
+// AddWatcher counts one watcher of the contact into its groups (setup only).
+func (l *ContactLog) AddWatcher(class uint8, flags engine.Section, slow bool) {
 	for i := range l.groups {
 		g := &l.groups[i]
 		if g.class == class && g.flags == flags {
@@ -95,7 +95,7 @@ func (l *contactLog) addWatcher(class uint8, flags engine.Section, slow bool) {
 
 // watchers returns how many watchers should be told about ch, all and
 // without slow readers.
-func (l *contactLog) watchers(ch *change) (all, fast int32) {
+func (l *ContactLog) watchers(ch *Change) (all, fast int32) {
 	for i := range l.groups {
 		g := &l.groups[i]
 		if ch.expectedBy(g.class, g.flags) {
@@ -110,17 +110,17 @@ func (l *contactLog) watchers(ch *change) (all, fast int32) {
 // them: the references for torn and out-of-order views.
 const keepChanges = 4
 
-// append adds ch (its key above every key in the log), sets its counters
+// Append adds ch (its key above every key in the log), sets its counters
 // and trims completed changes from the front, keeping the newest
 // keepChanges.
-func (l *contactLog) append(ch *change) {
+func (l *ContactLog) Append(ch *Change) {
 	all, fast := l.watchers(ch)
-	if !ch.measured {
+	if !ch.Measured {
 		all, fast = 0, 0
 	}
 	ch.remaining.Store(all)
 	ch.remainingFast.Store(fast)
-	l.mu.Lock()
+	l.Mutex.Lock()
 	trim := 0
 	for trim < len(l.entries)-keepChanges+1 && l.entries[trim].remaining.Load() <= 0 {
 		trim++
@@ -131,11 +131,11 @@ func (l *contactLog) append(ch *change) {
 		l.entries = l.entries[:n]
 	}
 	l.entries = append(l.entries, ch)
-	l.mu.Unlock()
+	l.Mutex.Unlock()
 }
 
-// newest returns the newest change, or nil. Caller holds l.mu (read).
-func (l *contactLog) newest() *change {
+// Newest returns the newest change, or nil. Caller holds l.Mutex (read).
+func (l *ContactLog) Newest() *Change {
 	if len(l.entries) == 0 {
 		return nil
 	}
@@ -143,45 +143,45 @@ func (l *contactLog) newest() *change {
 }
 
 // after returns the index of the first change with a key above key.
-// Caller holds l.mu (read).
-func (l *contactLog) after(key uint64) int {
-	return sort.Search(len(l.entries), func(i int) bool { return l.entries[i].key > key })
+// Caller holds l.Mutex (read).
+func (l *ContactLog) after(key uint64) int {
+	return sort.Search(len(l.entries), func(i int) bool { return l.entries[i].Key > key })
 }
 
-// find returns the change with exactly this key. Caller holds l.mu (read).
-func (l *contactLog) find(key uint64) (*change, int) {
-	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].key >= key })
-	if i < len(l.entries) && l.entries[i].key == key {
+// find returns the change with exactly this key. Caller holds l.Mutex (read).
+func (l *ContactLog) find(key uint64) (*Change, int) {
+	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].Key >= key })
+	if i < len(l.entries) && l.entries[i].Key == key {
 		return l.entries[i], i
 	}
 	return nil, -1
 }
 
 // lastKey returns the newest key (0 when empty).
-func (l *contactLog) lastKey() uint64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if n := l.newest(); n != nil {
-		return n.key
+func (l *ContactLog) lastKey() uint64 {
+	l.Mutex.RLock()
+	defer l.Mutex.RUnlock()
+	if n := l.Newest(); n != nil {
+		return n.Key
 	}
 	return 0
 }
 
-// pending returns the sum of remaining over the log: watchers that never
+// Pending returns the sum of remaining over the log: watchers that never
 // caught up with a change.
-func (l *contactLog) pending() int64 {
-	n, _ := l.pendingBefore(math.MaxInt64)
+func (l *ContactLog) Pending() int64 {
+	n, _ := l.PendingBefore(math.MaxInt64)
 	return n
 }
 
-// pendingBefore is pending for the changes applied before t (wall ns);
+// PendingBefore is pending for the changes applied before t (wall ns);
 // after counts the deliveries still pending of later changes.
-func (l *contactLog) pendingBefore(t int64) (n, after int64) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+func (l *ContactLog) PendingBefore(t int64) (n, after int64) {
+	l.Mutex.RLock()
+	defer l.Mutex.RUnlock()
 	for _, ch := range l.entries {
 		if r := ch.remaining.Load(); r > 0 {
-			if ch.applied < t {
+			if ch.Applied < t {
 				n += int64(r)
 			} else {
 				after += int64(r)

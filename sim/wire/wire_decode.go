@@ -1,10 +1,11 @@
-package run
+package wire
 
 import (
 	"encoding/json"
 	"errors"
 
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // The wire driver's readers decode every asnUpdatePresenceV2 event they
@@ -474,8 +475,8 @@ func sameDigest(a, b *protocol.AsnUpdatePresenceV2Argument) bool {
 	if a.ChangedFlags != b.ChangedFlags || a.Presence.ContactID != b.Presence.ContactID {
 		return false
 	}
-	var x, y subView
-	mergeWire(&x, &a.Presence, printSections)
-	mergeWire(&y, &b.Presence, printSections)
-	return x.print.differs(&y.print, printSections) == 0
+	var x, y oracle.SubView
+	MergePresence(&x, &a.Presence, oracle.PrintSections)
+	MergePresence(&y, &b.Presence, oracle.PrintSections)
+	return x.Print.Differs(&y.Print, oracle.PrintSections) == 0
 }

@@ -1,4 +1,4 @@
-package run
+package wire
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/sim/driver"
 	"github.com/ucpresence/presence/sim/model"
+	"github.com/ucpresence/presence/sim/oracle"
 )
 
 // raceWindow is how close to a calendar boundary of a contact a mismatch
@@ -24,14 +26,14 @@ const raceWindow = 50 * time.Millisecond
 // Appointment times are wall times of the compressed day (the server's
 // engine runs its calendar on its own clock).
 type wire struct {
-	cfg    *Config
-	run    *runner
-	plan   *plan
-	mapper *mapper
+	cfg    *driver.Config
+	run    *driver.State
+	plan   *driver.Plan
+	mapper *driver.Mapper
 
 	senders []*sender
-	clients []*wireClient // parallel to plan.watchers
-	pool    []*recorder   // shared by the client readers
+	clients []*wireClient      // parallel to plan.watchers
+	pool    []*oracle.Recorder // shared by the client readers
 
 	calendars []atomic.Pointer[[]int64] // per user: calendar boundaries (wall ns), for the race window
 
@@ -46,24 +48,25 @@ type wire struct {
 	failed error
 }
 
-func newWire(r *runner) (driver, error) {
-	w := &wire{cfg: &r.cfg, run: r, plan: r.plan}
+// New returns the wire driver of the run whose shared state is r.
+func New(r *driver.State) (driver.Driver, error) {
+	w := &wire{cfg: &r.Config, run: r, plan: r.Plan}
 	// The mapper's clock is the server's wall clock: offset → start + offset/speed.
-	w.mapper = newMapper(r.plan.population, func(offset time.Duration) time.Time {
-		return w.run.start.Add(w.plan.wallOffset(offset))
+	w.mapper = driver.NewMapper(r.Plan.Population, func(offset time.Duration) time.Time {
+		return w.run.Start.Add(w.plan.WallOffset(offset))
 	})
-	w.calendars = make([]atomic.Pointer[[]int64], r.plan.population.Size())
+	w.calendars = make([]atomic.Pointer[[]int64], r.Plan.Population.Size())
 	w.stopKeepAlive = make(chan struct{})
 	go w.keepAlive()
 	for range 2 * runtime.GOMAXPROCS(0) {
-		w.pool = append(w.pool, r.recs.add())
+		w.pool = append(w.pool, r.Recorders.Add())
 	}
 	return w, nil
 }
 
 // clientRecorder returns the shared recorder of a client (histograms are
 // large; thousands of connections share a few).
-func (w *wire) clientRecorder(user int32) *recorder { return w.pool[int(user)%len(w.pool)] }
+func (w *wire) clientRecorder(user int32) *oracle.Recorder { return w.pool[int(user)%len(w.pool)] }
 
 // fail records the first transport failure; the run reports it.
 func (w *wire) fail(err error) {
@@ -98,24 +101,24 @@ func (w *wire) barrier() {
 	}
 }
 
-// setup creates the users through the ingest API, connects the watchers,
+// Setup creates the users through the ingest API, connects the watchers,
 // sets the rights, subscribes, and applies the warm-up events last (the
 // watchers receive them, unmeasured). Appointment times are wall times, so
 // the day's start is fixed here, before the warm-up publishes calendars.
-func (w *wire) setup(ctx context.Context) error {
+func (w *wire) Setup(ctx context.Context) error {
 	p := w.plan
-	for u := range p.logs {
-		p.logs[u].state = newExpected()
+	for u := range p.Logs {
+		p.Logs[u].State = oracle.NewExpected()
 	}
 	for range w.cfg.Wire.Senders {
-		s := &sender{w: w, in: make(chan senderItem, 4096), rec: w.run.recs.add(), prints: map[int32]*[numClasses]viewPrint{}}
+		s := &sender{w: w, in: make(chan senderItem, 4096), rec: w.run.Recorders.Add(), prints: map[int32]*[oracle.NumClasses]oracle.ViewPrint{}}
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
 		w.senders = append(w.senders, s)
 		go s.loop()
 	}
-	for u := range p.population.Users {
+	for u := range p.Population.Users {
 		w.senderOf(int32(u)).in <- senderItem{kind: itemDirectory, user: int32(u)}
 	}
 	w.barrier()
@@ -134,8 +137,8 @@ func (w *wire) setup(ctx context.Context) error {
 		return err
 	}
 	var warmup []model.Event
-	for _, shard := range p.shards(w.cfg.Generators) {
-		stream, err := model.NewStreamRange(p.population, shard[0], shard[1])
+	for _, shard := range p.Shards(w.cfg.Generators) {
+		stream, err := model.NewStreamRange(p.Population, shard[0], shard[1])
 		if err != nil {
 			return fmt.Errorf("run: %w", err)
 		}
@@ -148,12 +151,12 @@ func (w *wire) setup(ctx context.Context) error {
 			stream.Next(&ev)
 			warmup = append(warmup, ev)
 		}
-		w.run.streams = append(w.run.streams, stream)
+		w.run.Streams = append(w.run.Streams, stream)
 	}
 	// The day starts once the warm-up is through: about 20 µs per event
 	// plus a margin.
-	w.run.start = time.Now().Add(300*time.Millisecond + time.Duration(len(warmup))*20*time.Microsecond)
-	w.run.fixedStart = true
+	w.run.Start = time.Now().Add(300*time.Millisecond + time.Duration(len(warmup))*20*time.Microsecond)
+	w.run.FixedStart = true
 	for _, ev := range warmup {
 		w.senderOf(ev.User).in <- senderItem{kind: itemEvent, ev: ev}
 	}
@@ -165,17 +168,17 @@ func (w *wire) setup(ctx context.Context) error {
 // and tells each user's model about the session the login created.
 func (w *wire) connect(ctx context.Context) error {
 	p := w.plan
-	w.clients = make([]*wireClient, len(p.watchers))
+	w.clients = make([]*wireClient, len(p.Watchers))
 	sem := make(chan struct{}, w.cfg.Wire.DialConcurrency)
 	var wg sync.WaitGroup
 	var firstErr atomic.Pointer[error]
-	for i, view := range p.watchers {
+	for i, view := range p.Watchers {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := w.dialClient(ctx, view.user, view)
+			c, err := w.dialClient(ctx, view.User, view)
 			if err != nil {
 				firstErr.CompareAndSwap(nil, &err)
 				return
@@ -187,16 +190,16 @@ func (w *wire) connect(ctx context.Context) error {
 	if err := firstErr.Load(); err != nil {
 		return *err
 	}
-	for _, view := range p.watchers {
-		w.senderOf(view.user).in <- senderItem{kind: itemSession, user: view.user}
+	for _, view := range p.Watchers {
+		w.senderOf(view.User).in <- senderItem{kind: itemSession, user: view.User}
 	}
 	w.barrier()
 	return nil
 }
 
-// quiesce waits until the senders are drained and no client received an
+// Quiesce waits until the senders are drained and no client received an
 // update for 300 ms (plus the slow readers' delay).
-func (w *wire) quiesce(ctx context.Context) bool {
+func (w *wire) Quiesce(ctx context.Context) bool {
 	w.barrier()
 	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
 	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
@@ -260,8 +263,8 @@ func (w *wire) keepAlive() {
 	}
 }
 
-// close ends the connections and the senders.
-func (w *wire) close() {
+// Close ends the connections and the senders.
+func (w *wire) Close() {
 	select {
 	case <-w.stopKeepAlive:
 	default:

@@ -1,4 +1,4 @@
-package run
+package oracle
 
 import (
 	"sync"
@@ -32,10 +32,10 @@ const (
 	// intended time (a diagnostic: the difference to MetricDelivery is the
 	// coordinated omission the intended-time method avoids).
 	MetricServiceTime
-	numMetrics
+	NumMetrics
 )
 
-var metricNames = [numMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time"}
+var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time"}
 
 // String returns the metric's name ("delivery").
 func (m Metric) String() string { return metricNames[m] }
@@ -49,7 +49,9 @@ const (
 	histDigits  = 3
 )
 
-func newHistogram() *hdrhistogram.Histogram {
+// NewHistogram returns an empty histogram of the simulator's range:
+// 1 µs to 1 h at 3 significant digits.
+func NewHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, histDigits)
 }
 
@@ -96,35 +98,36 @@ const (
 	CounterDropped
 	// CounterErrors: engine or transport errors.
 	CounterErrors
-	numCounters
+	NumCounters
 )
 
-var counterNames = [numCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors"}
+var counterNames = [NumCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors"}
 
 // String returns the counter's name.
 func (c Counter) String() string { return counterNames[c] }
 
-// recorder holds the histograms and counters of one recording goroutine.
+// Recorder holds the histograms and counters of one recording goroutine.
 // HdrHistograms are not safe for concurrent use: the owner records under
-// mu (once per batch, uncontended), the merger takes mu once per interval
+// Mutex (once per batch, uncontended), the merger takes Mutex once per interval
 // to move the counts into the run's totals.
-type recorder struct {
-	mu       sync.Mutex // guards everything below
-	hist     [numMetrics]*hdrhistogram.Histogram
-	counters [numCounters]int64
+type Recorder struct {
+	Mutex    sync.Mutex // guards everything below
+	hist     [NumMetrics]*hdrhistogram.Histogram
+	counters [NumCounters]int64
 }
 
-func newRecorder() *recorder {
-	r := &recorder{}
+// NewRecorder returns a recorder with empty histograms.
+func NewRecorder() *Recorder {
+	r := &Recorder{}
 	for m := range r.hist {
-		r.hist[m] = newHistogram()
+		r.hist[m] = NewHistogram()
 	}
 	return r
 }
 
-// record adds one value (ns) to metric m, clamped to the histogram's range.
-// Caller holds r.mu.
-func (r *recorder) record(m Metric, ns int64) {
+// Record adds one value (ns) to metric m, clamped to the histogram's range.
+// Caller holds r.Mutex.
+func (r *Recorder) Record(m Metric, ns int64) {
 	if ns < 0 {
 		ns = 0
 	}
@@ -134,33 +137,33 @@ func (r *recorder) record(m Metric, ns int64) {
 	_ = r.hist[m].RecordValue(ns)
 }
 
-// count adds n to counter c. Caller holds r.mu.
-func (r *recorder) count(c Counter, n int64) { r.counters[c] += n }
+// Count adds n to counter c. Caller holds r.Mutex.
+func (r *Recorder) Count(c Counter, n int64) { r.counters[c] += n }
 
-// recorders is the set of recorders of a run; each goroutine that records
+// Recorders is the set of recorders of a run; each goroutine that records
 // gets its own.
-type recorders struct {
+type Recorders struct {
 	mu   sync.Mutex // guards list
-	list []*recorder
+	list []*Recorder
 }
 
-// add returns a new recorder registered for merging.
-func (rs *recorders) add() *recorder {
-	r := newRecorder()
+// Add returns a new recorder registered for merging.
+func (rs *Recorders) Add() *Recorder {
+	r := NewRecorder()
 	rs.mu.Lock()
 	rs.list = append(rs.list, r)
 	rs.mu.Unlock()
 	return r
 }
 
-// drain moves every recorder's counts into dst (histograms merged, then
+// Drain moves every recorder's counts into dst (histograms merged, then
 // reset) and adds their counters to counters.
-func (rs *recorders) drain(dst *[numMetrics]*hdrhistogram.Histogram, counters *[numCounters]int64) {
+func (rs *Recorders) Drain(dst *[NumMetrics]*hdrhistogram.Histogram, counters *[NumCounters]int64) {
 	rs.mu.Lock()
 	list := rs.list
 	rs.mu.Unlock()
 	for _, r := range list {
-		r.mu.Lock()
+		r.Mutex.Lock()
 		for m := range r.hist {
 			if r.hist[m].TotalCount() > 0 {
 				dst[m].Merge(r.hist[m])
@@ -171,6 +174,6 @@ func (rs *recorders) drain(dst *[numMetrics]*hdrhistogram.Histogram, counters *[
 			counters[c] += r.counters[c]
 			r.counters[c] = 0
 		}
-		r.mu.Unlock()
+		r.Mutex.Unlock()
 	}
 }
