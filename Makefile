@@ -7,7 +7,7 @@ RACE_PKGS = ./engine/... ./server/... ./store/... ./sim/... ./cmd/...
 BENCH_PKGS = ./engine/ ./protocol/ ./store/ ./server/auth/ ./sim/model/
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet race unit bench bench-wire run deps clean
+.PHONY: all build test vet staticcheck race unit bench bench-wire run deps clean
 
 all: build
 
@@ -21,14 +21,22 @@ build: deps
 vet: deps
 	$(GO) vet ./...
 
+# staticcheck at a pinned version, fetched through the module proxy by go run
+# (no install step; the first run downloads and builds it, about a minute).
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+staticcheck: deps
+	$(GO) run $(STATICCHECK) ./...
+
 unit: deps
 	$(GO) test -short -count=1 ./...
 
 race: deps
 	$(GO) test -short -race -count=1 $(RACE_PKGS)
 
-# make test: go vet, the unit and property tests, and -race on the concurrent packages.
-test: vet unit race
+# make test: go vet, staticcheck, the unit and property tests, and -race on
+# the concurrent packages.
+test: vet staticcheck unit race
 
 # make bench: the benchmarks with their naive baselines (figures: docs/RESULTS.md),
 # then the cross-package ones (bench/) as a table of ratios (docs/CAPACITY.md §8).

@@ -47,9 +47,7 @@ func fanGraph() (ids []string, watching [][]int) {
 	r := rand.New(rand.NewPCG(7, 11))
 	watching = make([][]int, fanWatchers)
 	for w := range watching {
-		for _, c := range r.Perm(fanContacts)[:fanPerWatch] {
-			watching[w] = append(watching[w], c)
-		}
+		watching[w] = append(watching[w], r.Perm(fanContacts)[:fanPerWatch]...)
 	}
 	return ids, watching
 }

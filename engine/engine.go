@@ -14,7 +14,6 @@ import (
 // Errors returned by the engine.
 var (
 	ErrUnknownContact = errors.New("engine: unknown contact")
-	ErrContactExists  = errors.New("engine: contact exists")
 	ErrClosed         = errors.New("engine: closed")
 	ErrInvalid        = errors.New("engine: invalid argument")
 )
@@ -187,16 +186,18 @@ func (e *Engine) lookup(id string) *contact {
 	return c
 }
 
-// Stats is a snapshot of the engine's counters.
+// Stats is a snapshot of the engine's counters. Every field is an int64,
+// counters and gauges alike, so that a reader sums and exports them without
+// conversions.
 type Stats struct {
-	Contacts      int64
-	Watchers      int64
-	Subscriptions int64
-	Updates       uint64 // source updates that changed something
-	Marks         uint64 // subscriptions marked dirty by fan-out (before coalescing)
-	Deliveries    int64  // updates handed to watchers by Pull (after coalescing)
-	Removals      uint64 // contacts removed
-	Scheduled     int    // contacts waiting for an appointment or absent-state boundary
+	Contacts      int64 // contacts in the table
+	Watchers      int64 // open watchers
+	Subscriptions int64 // (watcher, contact) subscriptions
+	Updates       int64 // source updates that changed something
+	Marks         int64 // subscriptions marked dirty by fan-out (before coalescing)
+	Deliveries    int64 // updates handed to watchers by Pull (after coalescing)
+	Removals      int64 // contacts removed
+	Scheduled     int64 // contacts waiting for an appointment or absent-state boundary
 }
 
 // Stats fills st with the current counters.
@@ -205,14 +206,14 @@ func (e *Engine) Stats(st *Stats) {
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Contacts += int64(s.contacts.Size())
-		st.Updates += s.updates.Load()
-		st.Marks += s.marks.Load()
-		st.Removals += s.removals.Load()
+		st.Updates += int64(s.updates.Load())
+		st.Marks += int64(s.marks.Load())
+		st.Removals += int64(s.removals.Load())
 	}
 	st.Watchers = e.watchers.Value()
 	st.Subscriptions = e.subscriptions.Value()
 	st.Deliveries = e.deliveries.Value()
-	st.Scheduled = e.sched.len()
+	st.Scheduled = int64(e.sched.len())
 }
 
 // Snapshot returns the current unfiltered state of a contact.

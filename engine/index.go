@@ -7,7 +7,8 @@ import "sync/atomic"
 // word counts.
 //
 // word packs the subscribed event sections (low 17 bits), the watcher's
-// visibility of the contact (bits 17..30... see wordVisibilityShift) and the
+// visibility of the contact (from bit visibilityShift = 17 up, masked by
+// visibilityWordMask) and the
 // dead bit, so that the fan-out path reads one atomic word per subscription.
 type subscription struct {
 	watcher *Watcher

@@ -469,7 +469,8 @@ func (e *Engine) SetGroupingAttribute(id string, g *GroupingAttribute) error {
 	})
 }
 
-// sameData compares two contact data records field by field.
+// sameData compares two contact data records by value (reflect.DeepEqual:
+// directory updates are rare, so this is not a hot path).
 func sameData(a, b *ContactData) bool {
 	if a == b {
 		return true

@@ -163,18 +163,6 @@ func endObject(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// appendStringList appends a JSON array of strings; nil encodes as [].
-func appendStringList(dst []byte, values []string) []byte {
-	dst = append(dst, '[')
-	for index, value := range values {
-		if index > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendString(dst, value)
-	}
-	return append(dst, ']')
-}
-
 // appendIntList appends a JSON array of integers; nil encodes as [].
 func appendIntList(dst []byte, values []int64) []byte {
 	dst = append(dst, '[')

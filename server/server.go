@@ -1,7 +1,8 @@
 // Package server is the network side of presenced: the UCServer client
 // protocol (ROSE JSON over WebSocket and raw TCP), the UCWeb session routes,
-// the ingest API, metrics and health. It holds no presence state itself;
-// everything goes through the engine.
+// metrics and health, and the extra routes its embedder mounts (the ingest
+// API is package server/ingest; cmd/presenced mounts it beside these). It
+// holds no presence state itself; everything goes through the engine.
 package server
 
 import (

@@ -57,10 +57,10 @@ type Config struct {
 func (config Config) withDefaults() (Config, error) {
 	var problems []error
 	if config.Dir == "" {
-		problems = append(problems, errors.New("Dir is required"))
+		problems = append(problems, errors.New("the directory (Dir) is required"))
 	}
 	if config.Timeout < 0 {
-		problems = append(problems, fmt.Errorf("Timeout %v is negative", config.Timeout))
+		problems = append(problems, fmt.Errorf("the timeout (Timeout) %v is negative", config.Timeout))
 	}
 	if config.MaxBatchDelay < 0 {
 		problems = append(problems, fmt.Errorf("MaxBatchDelay %v is negative", config.MaxBatchDelay))

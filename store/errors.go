@@ -34,6 +34,7 @@ var (
 // which file, what is wrong, and what to do.
 func corruptError(path string, detail error) error {
 	return fmt.Errorf("%w %s: %w; the store will not start on this file: "+
-		"move it away and restore the latest backup with store.RestoreFromFile "+
+		"move it away and restore the latest backup with "+
+		"'presenced restore -backup FILE -data DIR' (server stopped) "+
 		"(see docs/DURABILITY.md, section 'Corrupt store')", ErrCorrupt, path, detail)
 }

@@ -125,7 +125,7 @@ func TestSearchTwoTargetsShareSteps(t *testing.T) {
 
 func TestSearchFloatAndBudget(t *testing.T) {
 	probe, _ := synthetic(t, 7.3)
-	knees, order, err := Search(context.Background(), Space{Start: 1, Resolution: 0.01}, []string{"0"}, probe)
+	knees, _, err := Search(context.Background(), Space{Start: 1, Resolution: 0.01}, []string{"0"}, probe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSearchFloatAndBudget(t *testing.T) {
 		t.Errorf("%+v", k)
 	}
 	probe, _ = synthetic(t, 7.3)
-	knees, order, err = Search(context.Background(), Space{Start: 1, Resolution: 1e-6, MaxSteps: 6}, []string{"0"}, probe)
+	knees, order, err := Search(context.Background(), Space{Start: 1, Resolution: 1e-6, MaxSteps: 6}, []string{"0"}, probe)
 	if err != nil {
 		t.Fatal(err)
 	}

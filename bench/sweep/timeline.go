@@ -208,18 +208,3 @@ func spectrum(h *hdrhistogram.Histogram) []SpectrumPoint {
 	}
 	return out
 }
-
-// percentiles summarises h (nil or empty: the zero value).
-func percentiles(h *hdrhistogram.Histogram) Percentiles {
-	if h == nil || h.TotalCount() == 0 {
-		return Percentiles{}
-	}
-	return Percentiles{
-		Count: h.TotalCount(),
-		P50:   nsToMS(h.ValueAtQuantile(50)),
-		P90:   nsToMS(h.ValueAtQuantile(90)),
-		P99:   nsToMS(h.ValueAtQuantile(99)),
-		P999:  nsToMS(h.ValueAtQuantile(99.9)),
-		Max:   nsToMS(h.Max()),
-	}
-}

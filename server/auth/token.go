@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash"
 	"math"
@@ -148,10 +147,6 @@ func (c *tokenCodec) sign(subject string, now time.Time, ttl time.Duration) (str
 	c.scratch.Put(s)
 	return string(signed), nil
 }
-
-// errMalformed is the internal reason for every refused token; the caller
-// answers 101 without saying why.
-var errMalformed = errors.New("auth: malformed token")
 
 // verify checks token at now and returns its subject. The order matters:
 // shape, header (alg), signature, and only then the claims, so that an

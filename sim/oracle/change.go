@@ -157,16 +157,6 @@ func (l *ContactLog) find(key uint64) (*Change, int) {
 	return nil, -1
 }
 
-// lastKey returns the newest key (0 when empty).
-func (l *ContactLog) lastKey() uint64 {
-	l.Mutex.RLock()
-	defer l.Mutex.RUnlock()
-	if n := l.Newest(); n != nil {
-		return n.Key
-	}
-	return 0
-}
-
 // Pending returns the sum of remaining over the log: watchers that never
 // caught up with a change.
 func (l *ContactLog) Pending() int64 {
