@@ -217,7 +217,9 @@ func (c *conn) writeLoop() {
 		// While a subscribe is being answered its contacts are live but the
 		// result (their snapshots) is not queued yet: pulling now could send
 		// an update before the snapshot it follows. Pulling under c.mu
-		// orders it against subscribe's hold (see conn.subscribe).
+		// orders it against subscribe's hold (see conn.subscribe; the
+		// invariant "subscribe before update" in docs/ARCHITECTURE.md,
+		// section "Lock order").
 		updates, own = updates[:0], own[:0]
 		if c.holding == 0 {
 			if m != nil {

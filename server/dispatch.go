@@ -79,6 +79,8 @@ func (c *conn) handle(msg []byte) bool {
 	// Hold the writer's pulls while the invoke runs: the answer is queued
 	// before any event it causes (a subscribe's updates after its snapshots,
 	// asnUpdateMyAbsentStateV2 after the asnSetUserAbsentState result).
+	// The invariant "subscribe before update": docs/ARCHITECTURE.md,
+	// section "Lock order".
 	c.mu.Lock()
 	c.holding++
 	c.mu.Unlock()
