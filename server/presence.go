@@ -243,6 +243,14 @@ func contactData(d *engine.ContactData, img *engine.Image, image bool) *protocol
 	if d.Valid {
 		w.Valid = protocol.Some(true)
 	}
+	// iPrivateContact and iCtiServerUser ([55], [56]); zero is omitted like
+	// the empty strings above.
+	if d.PrivateContact != 0 {
+		w.PrivateContact = protocol.Some(int64(d.PrivateContact))
+	}
+	if d.CTIServerUser != 0 {
+		w.CtiServerUser = protocol.Some(int64(d.CTIServerUser))
+	}
 	if img != nil {
 		if image {
 			w.OptionalParams = protocol.AsnOptionalParameters{protocol.BinaryParam("jpegPhoto", img.Data), protocol.StringParam("jpegPhotoHash", img.Hash)}

@@ -85,7 +85,8 @@ func TestDecodeAppointmentsAndAbsent(t *testing.T) {
 }
 
 // TestRoundTrip: AppendEvent then Decode gives the event back, for every
-// example and for events with every field set.
+// example and for events with many fields set (every field of the contact
+// record: TestContactDataEveryFieldRoundTrips).
 func TestRoundTrip(t *testing.T) {
 	var d Decoder
 	events := []Event{}
