@@ -3,7 +3,7 @@ package ingest
 import (
 	"strconv"
 
-	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/internal/jsonwrite"
 )
 
 // Answers (HTTP response bodies and WebSocket acks) are written with
@@ -73,4 +73,4 @@ func appendRefusal(dst []byte, seq uint64, withSeq bool, line int, err error) []
 
 // appendString appends s as a JSON string (the wire codec's escaping:
 // invalid UTF-8 becomes U+FFFD, no HTML escaping).
-func appendString(dst []byte, s string) []byte { return protocol.AppendJSONString(dst, s) }
+func appendString(dst []byte, s string) []byte { return jsonwrite.AppendString(dst, s) }
