@@ -158,3 +158,16 @@ func TestChartSVG(t *testing.T) {
 		t.Errorf("number: %s %s %s", number(1500), number(25000), number(3e6))
 	}
 }
+
+// TestChartOneSampleShowsAPoint: a series with a single plottable point
+// (a one-sample step, a sweep of one step) draws a marker, not empty axes.
+func TestChartOneSampleShowsAPoint(t *testing.T) {
+	one := Chart{Title: "one", Series: []Series{{Name: "a", Points: []XY{{5, 3}}}}}.SVG()
+	if strings.Count(one, "<circle") != 1 || strings.Contains(one, "no data") {
+		t.Errorf("one-sample chart without its point: %s", one)
+	}
+	two := Chart{Title: "two", Series: []Series{{Name: "a", Points: []XY{{5, 3}, {6, 4}}}}}.SVG()
+	if strings.Contains(two, "<circle") {
+		t.Errorf("a line of two points got a marker: %s", two)
+	}
+}

@@ -228,6 +228,7 @@ func (c Chart) SVG() string {
 		color := palette[i%len(palette)]
 		var path strings.Builder
 		n := 0
+		var lastX, lastY float64
 		for _, p := range s.Points {
 			if (c.XLog && p.X <= 0) || (c.YLog && p.Y <= 0) || math.IsNaN(p.X) || math.IsNaN(p.Y) {
 				continue
@@ -237,6 +238,7 @@ func (c Chart) SVG() string {
 				cmd = "M"
 			}
 			fmt.Fprintf(&path, "%s%.1f %.1f ", cmd, x.value(p.X), y.value(p.Y))
+			lastX, lastY = x.value(p.X), y.value(p.Y)
 			if s.Dots {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>`, x.value(p.X), y.value(p.Y), color)
 			}
@@ -245,6 +247,11 @@ func (c Chart) SVG() string {
 		dash := ""
 		if s.Dashed {
 			dash = ` stroke-dasharray="5 3"`
+		}
+		if n == 1 && !s.Dots {
+			// A path of one point draws nothing: a one-sample step (or a
+			// sweep of one step) would show empty axes.
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s</title></circle>`, lastX, lastY, color, esc(s.Name))
 		}
 		if n > 0 {
 			fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.6"%s><title>%s</title></path>`, strings.TrimSpace(path.String()), color, dash, esc(s.Name))
