@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"unsafe"
 )
@@ -19,6 +20,11 @@ type Snapshot struct {
 	Published int64
 	// changed is what this version changed relative to the previous one.
 	changed Section
+	// sectionVersions holds, per contact section (see sectionSlot), the
+	// version in which that section last changed. Pull derives what a
+	// watcher has not seen from it (changedSince): marks only say "look
+	// again", so a delivery never depends on which marks landed when.
+	sectionVersions [sectionSlots]uint64
 
 	Data          *ContactData
 	PropertyBag   []StringPair
@@ -80,6 +86,56 @@ func nextSnapshot(old *Snapshot) *Snapshot {
 	b := &snapshotBox{snapshot: *old}
 	b.snapshot.cache = &b.cache
 	return &b.snapshot
+}
+
+// sectionSlots is the number of versioned sections: the twelve contact
+// sections of SectionsContact (bits 0..9, 15 and 16).
+const sectionSlots = 12
+
+// sectionSlot returns the index of a single contact-section bit in
+// Snapshot.sectionVersions.
+func sectionSlot(bit Section) int {
+	n := bits.TrailingZeros32(uint32(bit))
+	if n >= 10 {
+		return n - 5 // agent (bit 15) and grouping (bit 16) follow forwards (bit 9)
+	}
+	return n
+}
+
+// stampSections records that the sections in changed last changed in this
+// snapshot's version. Called on the next version before it is published.
+func (s *Snapshot) stampSections(changed Section) {
+	changed &= SectionsContact
+	for changed != 0 {
+		bit := changed & -changed
+		s.sectionVersions[sectionSlot(bit)] = s.Version
+		changed &^= bit
+	}
+}
+
+// changedSince returns the contact sections that changed after version
+// seen, up to this version. Most pulls follow the previous version, whose
+// changes are this snapshot's own.
+func (s *Snapshot) changedSince(seen uint64) Section {
+	if seen >= s.Version {
+		return 0
+	}
+	if seen+1 == s.Version {
+		return s.changed & SectionsContact
+	}
+	var out Section
+	for i, v := range s.sectionVersions {
+		if v > seen {
+			out |= slotSection[i]
+		}
+	}
+	return out
+}
+
+// slotSection is the inverse of sectionSlot.
+var slotSection = [sectionSlots]Section{
+	SectionPresence, SectionData, SectionImage, SectionConfig, SectionAbsentState, SectionNote,
+	SectionAppointments, SectionLines, SectionCalls, SectionForwards, SectionAgent, SectionGrouping,
 }
 
 // View returns this snapshot as a watcher with visibility v may see it. The
