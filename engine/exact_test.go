@@ -271,3 +271,28 @@ func TestChallengePersistFailure(t *testing.T) {
 		t.Fatalf("challenges after retry: %+v", ch)
 	}
 }
+
+func TestChangedSinceAcrossWrap(t *testing.T) {
+	s := &Snapshot{Version: 7}
+	s.stampSections(SectionPresence) // old: 2^32 versions before the note
+	s.Version = 1<<32 + 3
+	s.stampSections(SectionNote)
+	s.Version = 1<<32 + 5
+	s.stampSections(SectionCalls)
+	s.changed = SectionCalls
+	for _, c := range []struct {
+		seen uint64
+		want Section
+	}{
+		{1<<32 + 5, 0},
+		{1<<32 + 4, SectionCalls},
+		{1<<32 + 3, SectionCalls},
+		{1<<32 + 2, SectionCalls | SectionNote},
+		{1<<32 - 100, SectionCalls | SectionNote}, // presence, 2^32 versions old, is not named
+		{1, SectionsContact}, // a lag of 2^31 or more names every section
+	} {
+		if got := s.changedSince(c.seen); got != c.want {
+			t.Errorf("changedSince(%d) = %v, want %v", c.seen, got, c.want)
+		}
+	}
+}

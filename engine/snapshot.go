@@ -20,11 +20,13 @@ type Snapshot struct {
 	Published int64
 	// changed is what this version changed relative to the previous one.
 	changed Section
-	// sectionVersions holds, per contact section (see sectionSlot), the
-	// version in which that section last changed. Pull derives what a
-	// watcher has not seen from it (changedSince): marks only say "look
-	// again", so a delivery never depends on which marks landed when.
-	sectionVersions [sectionSlots]uint64
+	// sectionVersions holds, per contact section (see sectionSlot), the low
+	// 32 bits of the version in which that section last changed (48 bytes a
+	// version instead of 96 for full versions; see changedSince for why 32
+	// bits are exact). Pull derives what a watcher has not seen from it:
+	// marks only say "look again", so a delivery never depends on which
+	// marks landed when.
+	sectionVersions [sectionSlots]uint32
 
 	Data          *ContactData
 	PropertyBag   []StringPair
@@ -108,7 +110,7 @@ func (s *Snapshot) stampSections(changed Section) {
 	changed &= SectionsContact
 	for changed != 0 {
 		bit := changed & -changed
-		s.sectionVersions[sectionSlot(bit)] = s.Version
+		s.sectionVersions[sectionSlot(bit)] = uint32(s.Version)
 		changed &^= bit
 	}
 }
@@ -116,16 +118,29 @@ func (s *Snapshot) stampSections(changed Section) {
 // changedSince returns the contact sections that changed after version
 // seen, up to this version. Most pulls follow the previous version, whose
 // changes are this snapshot's own.
+//
+// A section changed after seen when its age (versions since its last
+// change) is below the lag (versions since seen). Ages are computed modulo
+// 2^32 from the stored low bits: exact for every section changed within the
+// last 2^32 versions; an older section can only look younger, which names
+// it once too often and never misses a change. A lag of 2^31 versions or
+// more (a watcher that has not pulled for two billion changes of one
+// contact) names every section.
 func (s *Snapshot) changedSince(seen uint64) Section {
 	if seen >= s.Version {
 		return 0
 	}
-	if seen+1 == s.Version {
+	lag := s.Version - seen
+	if lag == 1 {
 		return s.changed & SectionsContact
 	}
+	if lag >= 1<<31 {
+		return SectionsContact
+	}
+	current := uint32(s.Version)
 	var out Section
 	for i, v := range s.sectionVersions {
-		if v > seen {
+		if uint64(current-v) < lag {
 			out |= slotSection[i]
 		}
 	}
