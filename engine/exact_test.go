@@ -274,7 +274,7 @@ func TestChallengePersistFailure(t *testing.T) {
 
 func TestChangedSinceAcrossWrap(t *testing.T) {
 	s := &Snapshot{Version: 7}
-	s.stampSections(SectionPresence) // old: 2^32 versions before the note
+	s.stampSections(SectionsContact) // old: 2^32 versions before the note
 	s.Version = 1<<32 + 3
 	s.stampSections(SectionNote)
 	s.Version = 1<<32 + 5
@@ -288,8 +288,8 @@ func TestChangedSinceAcrossWrap(t *testing.T) {
 		{1<<32 + 4, SectionCalls},
 		{1<<32 + 3, SectionCalls},
 		{1<<32 + 2, SectionCalls | SectionNote},
-		{1<<32 - 100, SectionCalls | SectionNote}, // presence, 2^32 versions old, is not named
-		{1, SectionsContact}, // a lag of 2^31 or more names every section
+		{1<<32 - 100, SectionCalls | SectionNote}, // the others, 2^32 versions old, are not named
+		{1, SectionsContact},                      // a lag of 2^31 or more names every section
 	} {
 		if got := s.changedSince(c.seen); got != c.want {
 			t.Errorf("changedSince(%d) = %v, want %v", c.seen, got, c.want)
