@@ -2,9 +2,11 @@ package engine
 
 import "sync/atomic"
 
-// subscription is one watcher's interest in one contact. It is 32 bytes on
+// subscription is one watcher's interest in one contact. It is 40 bytes on
 // 64-bit platforms (a test asserts it): at 10 million subscriptions every
-// word counts.
+// word counts, so Subscribe allocates the new subscriptions of one call in
+// one block (40 bytes each, instead of the 48-byte size class of a single
+// 40-byte allocation).
 //
 // word packs the subscribed event sections (low 17 bits), the watcher's
 // visibility of the contact (from bit visibilityShift = 17 up, masked by
@@ -17,9 +19,40 @@ type subscription struct {
 	// written only while pending == 0 (by the pusher) and read only by the
 	// puller that detached the stack, before it clears pending.
 	next    *subscription
-	pending atomic.Uint32 // sections changed since the last pull (Section bits)
+	pending atomic.Uint32 // "look again": sections marked since the last pull (Section bits)
 	word    atomic.Uint32 // flags | visibility<<visibilityShift | deadBit
+	// delivered is the version and visibility of the watcher's view of the
+	// contact: what it last received (packDelivered). Guarded by the
+	// watcher's mu (Subscribe and Pull).
+	delivered uint64
 }
+
+// The version of a delivered view takes the low 48 bits of
+// subscription.delivered (2.8e14 versions of one contact: 89 years at
+// 100,000 changes a second), its visibility the high 16.
+const deliveredVersionBits = 48
+
+func packDelivered(version uint64, v Visibility) uint64 {
+	return version&(1<<deliveredVersionBits-1) | uint64(v)<<deliveredVersionBits
+}
+
+func unpackDelivered(d uint64) (uint64, Visibility) {
+	return d & (1<<deliveredVersionBits - 1), Visibility(d >> deliveredVersionBits)
+}
+
+// Internal pending bits: they ask a pull to look again without naming a
+// contact section, and never reach Update.Changed themselves.
+const (
+	// sectionLook: the subscription's visibility changed (rights); the pull
+	// compares it with the delivered one.
+	sectionLook Section = 1 << 29
+	// sectionConfigEvent: the watcher's own configuration on the contact
+	// (the rights it granted) changed, without a new version.
+	sectionConfigEvent Section = 1 << 28
+	// sectionEvents are the list notifications (challenges, rights lists),
+	// which have no version: a mark is the event itself.
+	sectionEvents = SectionChallenges | SectionRightsOwn | SectionRightsGroup | SectionRightsGlobal
+)
 
 const (
 	wordFlagsMask       = 1<<17 - 1
@@ -27,7 +60,7 @@ const (
 	visibilityWordMask  = 0x3FFF // 14 bits of visibility fit below the dead bit
 	deadBit             = 1 << 31
 	visibilityFullWord  = visibilityWordMask
-	subscriptionMaxSize = 32
+	subscriptionMaxSize = 40
 )
 
 func packWord(flags Section, v Visibility) uint32 {
@@ -76,14 +109,13 @@ func (s *subscription) mark(changed Section, batch *wakeBatch) {
 	}
 }
 
-// markAll is mark without the visibility filter: after a rights change it
-// delivers the sections that became hidden, emptied.
-func (s *subscription) markAll(changed Section) {
-	w := s.word.Load()
-	if w&deadBit != 0 {
+// poke queues s with internal pending bits (sectionLook,
+// sectionConfigEvent), which mark's section filter would drop.
+func (s *subscription) poke(bits Section) {
+	if s.word.Load()&deadBit != 0 {
 		return
 	}
-	if changed &= unpackFlags(w); changed != 0 && s.pending.Or(uint32(changed)) == 0 {
+	if s.pending.Or(uint32(bits)) == 0 {
 		s.watcher.push(s, nil)
 	}
 }

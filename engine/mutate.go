@@ -49,15 +49,25 @@ func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error 
 	next.Version = old.Version + 1
 	next.Published = time.Now().UnixNano()
 	next.changed = changed
+	next.stampSections(changed)
 	c.snap.Store(next)
-	// Marking before the unlock means at most one published version of a
-	// contact is ever unmarked (this one, while its writer holds c.mu); Pull
-	// relies on it to deliver whole versions (see Watcher.materialise).
+	if testHookPublished != nil {
+		testHookPublished(c, next)
+	}
+	// Pull does not depend on when the marks land (a pull between the
+	// publish and the marks delivers this version, and the marks then find
+	// it delivered); marking under c.mu keeps each subscriber's marks in
+	// version order all the same.
 	e.fanout(c, changed, batch)
 	c.mu.Unlock()
 	c.shard.updates.Add(1)
 	return nil
 }
+
+// testHookPublished, when set (tests only, before any concurrent use), runs
+// between publishing a version and marking its subscribers: the window in
+// which a concurrent pull reads a version whose marks have not landed.
+var testHookPublished func(c *contact, s *Snapshot)
 
 // recompute derives the presence state of next from its sections and the
 // contact's inputs, advancing the manual-override rule. Caller holds c.mu.

@@ -483,14 +483,16 @@ func (m *rightsModel) dropChallenge(owner, remote string) bool {
 
 // maybeChallenge starts a rights challenge of user on c when no list has
 // any entry (a blocked one included) naming user for c. The challenge is
-// made durable before it enters the owner's list. Callers must not hold
-// watcher or contact locks (persisting may wait for an fsync).
-func (e *Engine) maybeChallenge(user string, c *contact) {
+// made durable before it enters the owner's list; when it cannot be, the
+// error (wrapping ErrNotDurable) is returned and nothing changes, so a
+// later subscription asks again. Callers must not hold watcher or contact
+// locks (persisting may wait for an fsync).
+func (e *Engine) maybeChallenge(user string, c *contact) error {
 	if user == c.id || !e.needsChallenge(user, c) {
-		return
+		return nil
 	}
 	ch := Challenge{Challenger: user, At: e.clock.Now()}
-	_ = e.durably(c.id, func() []Change { return []Change{{Kind: ChangeChallenge, Key: c.id, Remote: user, Challenge: &ch}} }, func() error {
+	err := e.durably(c.id, func() []Change { return []Change{{Kind: ChangeChallenge, Key: c.id, Remote: user, Challenge: &ch}} }, func() error {
 		if !e.needsChallenge(user, c) { // answered or challenged meanwhile
 			return nil
 		}
@@ -501,6 +503,10 @@ func (e *Engine) maybeChallenge(user string, c *contact) {
 		e.markOwn(c, SectionChallenges)
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("cannot challenge %s for %s: %w", c.id, user, err)
+	}
+	return nil
 }
 
 // needsChallenge reports whether no list names user for c and no challenge
@@ -532,10 +538,12 @@ func (e *Engine) markOwn(c *contact, changed Section) {
 }
 
 // refreshSubscriptions recomputes the visibility of c's subscriptions whose
-// watcher matches (nil: all). A subscription whose visibility changes gets
-// the configuration section plus every section that became visible or
-// hidden (hidden ones arrive emptied). The index is not rebuilt: only the
-// visibility packed into each subscription changes.
+// watcher matches (nil: all). A subscription whose visibility changes is
+// queued to look again: its next pull compares the new visibility with the
+// one it delivered and sends the configuration section plus exactly the
+// sections that became visible or hidden (hidden ones arrive emptied; see
+// visibilityDelta). The index is not rebuilt: only the visibility packed
+// into each subscription changes.
 func (e *Engine) refreshSubscriptions(c *contact, match func(user string) bool) {
 	a := c.subs.Load()
 	if a == nil {
@@ -557,7 +565,7 @@ func (e *Engine) refreshSubscriptions(c *contact, match func(user string) bool) 
 				return
 			}
 			if s.word.CompareAndSwap(old, packWord(unpackFlags(old), nv)) {
-				s.markAll(SectionConfig | ov.Sections() | nv.Sections())
+				s.poke(sectionLook)
 				return
 			}
 		}
@@ -580,8 +588,8 @@ func (e *Engine) personalChanged(owner, remote string, answered bool) {
 		if r := e.lookup(remote); r != nil {
 			if a := r.subs.Load(); a != nil {
 				a.forEach(func(s *subscription) {
-					if s.watcher.user == owner {
-						s.mark(SectionConfig, nil)
+					if s.watcher.user == owner && unpackFlags(s.word.Load())&SectionConfig != 0 {
+						s.poke(sectionConfigEvent) // the rights owner granted: no new version of remote
 					}
 				})
 			}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"unsafe"
 )
@@ -19,6 +20,13 @@ type Snapshot struct {
 	Published int64
 	// changed is what this version changed relative to the previous one.
 	changed Section
+	// sectionVersions holds, per contact section (see sectionSlot), the low
+	// 32 bits of the version in which that section last changed (48 bytes a
+	// version instead of 96 for full versions; see changedSince for why 32
+	// bits are exact). Pull derives what a watcher has not seen from it:
+	// marks only say "look again", so a delivery never depends on which
+	// marks landed when.
+	sectionVersions [sectionSlots]uint32
 
 	Data          *ContactData
 	PropertyBag   []StringPair
@@ -80,6 +88,69 @@ func nextSnapshot(old *Snapshot) *Snapshot {
 	b := &snapshotBox{snapshot: *old}
 	b.snapshot.cache = &b.cache
 	return &b.snapshot
+}
+
+// sectionSlots is the number of versioned sections: the twelve contact
+// sections of SectionsContact (bits 0..9, 15 and 16).
+const sectionSlots = 12
+
+// sectionSlot returns the index of a single contact-section bit in
+// Snapshot.sectionVersions.
+func sectionSlot(bit Section) int {
+	n := bits.TrailingZeros32(uint32(bit))
+	if n >= 10 {
+		return n - 5 // agent (bit 15) and grouping (bit 16) follow forwards (bit 9)
+	}
+	return n
+}
+
+// stampSections records that the sections in changed last changed in this
+// snapshot's version. Called on the next version before it is published.
+func (s *Snapshot) stampSections(changed Section) {
+	changed &= SectionsContact
+	for changed != 0 {
+		bit := changed & -changed
+		s.sectionVersions[sectionSlot(bit)] = uint32(s.Version)
+		changed &^= bit
+	}
+}
+
+// changedSince returns the contact sections that changed after version
+// seen, up to this version. Most pulls follow the previous version, whose
+// changes are this snapshot's own.
+//
+// A section changed after seen when its age (versions since its last
+// change) is below the lag (versions since seen). Ages are computed modulo
+// 2^32 from the stored low bits: exact for every section changed within the
+// last 2^32 versions; an older section can only look younger, which names
+// it once too often and never misses a change. A lag of 2^31 versions or
+// more (a watcher that has not pulled for two billion changes of one
+// contact) names every section.
+func (s *Snapshot) changedSince(seen uint64) Section {
+	if seen >= s.Version {
+		return 0
+	}
+	lag := s.Version - seen
+	if lag == 1 {
+		return s.changed & SectionsContact
+	}
+	if lag >= 1<<31 {
+		return SectionsContact
+	}
+	current := uint32(s.Version)
+	var out Section
+	for i, v := range s.sectionVersions {
+		if uint64(current-v) < lag {
+			out |= slotSection[i]
+		}
+	}
+	return out
+}
+
+// slotSection is the inverse of sectionSlot.
+var slotSection = [sectionSlots]Section{
+	SectionPresence, SectionData, SectionImage, SectionConfig, SectionAbsentState, SectionNote,
+	SectionAppointments, SectionLines, SectionCalls, SectionForwards, SectionAgent, SectionGrouping,
 }
 
 // View returns this snapshot as a watcher with visibility v may see it. The

@@ -54,6 +54,37 @@ func (v Visibility) Sections() Section {
 	return s
 }
 
+// visibilityDelta returns the sections whose filtered content can differ
+// between visibilities a and b: what a rights change makes visible or hidden
+// (the configuration section, which always changes with them, is the
+// caller's). Unfiltered and all-bits-set show the same content.
+func visibilityDelta(a, b Visibility) Section {
+	if a == visibilityFull {
+		a = visibilityAll
+	}
+	if b == visibilityFull {
+		b = visibilityAll
+	}
+	diff := a ^ b
+	var s Section
+	if diff&VisibilityPresence != 0 {
+		s |= SectionPresence | SectionAbsentState | SectionAgent | SectionGrouping
+	}
+	if diff&VisibilityDataPublic != 0 {
+		s |= SectionData | SectionImage
+	}
+	if diff&(VisibilityDataCompany|VisibilityDataPersonal) != 0 {
+		s |= SectionData
+	}
+	if diff&(VisibilityAppointments|VisibilityPrivateAppts) != 0 {
+		s |= SectionAppointments
+	}
+	if diff&(VisibilityFirstLine|VisibilityOtherLines) != 0 {
+		s |= SectionLines | SectionCalls | SectionForwards
+	}
+	return s
+}
+
 // filterSnapshot builds the copy of s that a watcher with visibility v may
 // see. Hidden sections are emptied; hidden fields are cleared. Calls are
 // kept or dropped whole (never altered) so that per-watcher call tracking can

@@ -206,6 +206,10 @@ func (w *Watcher) find(c *contact) (int, bool) {
 // to dst, in the order of ids. Unknown contacts are returned in missing.
 // Subscribing again to a contact replaces its event flags and returns a
 // fresh snapshot (its calls all "added" again, as for a new subscriber).
+// When a rights challenge cannot be made durable, the subscriptions stand,
+// the snapshots are returned and so is the first such error (wrapping
+// ErrNotDurable): the caller reports it, and subscribing again retries the
+// challenge.
 func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (result []Update, missing []string, err error) {
 	events := opts.Events
 	if events == 0 {
@@ -232,7 +236,8 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 	var added []*subscription
 	var challenge []*contact
 	var addedBy map[*contact]*subscription // subscriptions new in this call (only for len(ids) > 1)
-	for _, id := range ids {
+	var block []subscription               // new subscriptions are carved from one allocation
+	for k, id := range ids {
 		c := e.lookup(id)
 		if c == nil {
 			missing = append(missing, id)
@@ -248,7 +253,12 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		} else if s, ok = addedBy[c]; ok {
 			s.word.Store(word)
 		} else {
-			s = &subscription{watcher: w, contact: c}
+			if len(block) == 0 {
+				block = make([]subscription, len(ids)-k)
+			}
+			s = &block[0]
+			block = block[1:]
+			s.watcher, s.contact = w, c
 			s.word.Store(word)
 		}
 		c.mu.Lock()
@@ -273,6 +283,7 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 			challenge = append(challenge, c) // after w.mu is released: it may wait for an fsync
 		}
 		view := snap.View(vis)
+		s.delivered = packDelivered(snap.Version, vis) // marks pending from before now find this version delivered
 		u := Update{ContactID: c.id, Changed: ret & vis.Sections(), Snapshot: view}
 		delete(w.seen, s) // a snapshot restarts call tracking for this watcher
 		if u.Changed&SectionCalls != 0 {
@@ -286,10 +297,13 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 	}
 	w.mu.Unlock()
 	locked = false
+	var challengeErr error
 	for _, c := range challenge {
-		e.maybeChallenge(w.user, c)
+		if err := e.maybeChallenge(w.user, c); err != nil && challengeErr == nil {
+			challengeErr = err
+		}
 	}
-	return dst, missing, nil
+	return dst, missing, challengeErr
 }
 
 // insert merges new subscriptions into the sorted w.subs. Caller holds w.mu.
@@ -392,12 +406,13 @@ func (w *Watcher) Pull(dst []Update) []Update {
 	start := len(dst)
 	for s := head; s != nil; {
 		next := s.next // read before pending is cleared: a pusher may reuse next
-		// Clear pending, then read the latest version. Only a version
-		// published after the swap can be missing from pending, and it is
-		// covered by its own changed mask (materialise) or by the mark that
-		// pushes this subscription again for the next pull. pending must be
-		// cleared exactly once here: a second swap could clear a mark that
-		// has already pushed the subscription again (a cycle in the stack).
+		// Clear pending, then read the latest version. A version published
+		// after this load is marked after the swap, which pushes the
+		// subscription again for the next pull; one published before it is
+		// delivered now, and its marks, if they land later, find it
+		// delivered. pending must be cleared exactly once here: a second
+		// swap could clear a mark that has already pushed the subscription
+		// again (a cycle in the stack).
 		pending := Section(s.pending.Swap(0))
 		snap := s.contact.snap.Load()
 		word := s.word.Load()
@@ -427,18 +442,30 @@ func (w *Watcher) Pull(dst []Update) []Update {
 // materialise appends the update of one subscription to dst, building it
 // in place (an Update is 64 bytes; copying it through a return value showed
 // up as a fifth of Pull's time). Caller holds w.mu.
+//
+// The update carries exactly what differs between the view the watcher
+// last received (s.delivered: version and visibility) and snap at the
+// current visibility: the sections changed since that version (from the
+// snapshot's per-section versions, not from the marks, which only say "look
+// again"), the sections a rights change made visible or hidden (hidden
+// ones arrive emptied) with the configuration section, and the list events
+// marked since the last pull. The same version is never delivered twice.
 func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pending Section, word uint32) []Update {
 	vis := unpackVisibility(word)
-	// The version read may be published but not yet marked (its writer still
-	// holds the contact lock and is marking): add its own changes, so the
-	// update shows whole versions, never a new call list with an old state.
-	// Versions before it were marked before it was published.
-	if pending != 0 {
-		pending |= snap.changed & vis.Sections()
+	seenVersion, seenVisibility := unpackDelivered(s.delivered)
+	var changed Section
+	if version := snap.Version & (1<<deliveredVersionBits - 1); version != seenVersion {
+		changed = snap.changedSince(seenVersion) & vis.Sections()
 	}
-	// Not filtered by vis.Sections(): after a rights change, sections that
-	// became hidden are delivered emptied (the view has them cleared).
-	changed := pending & unpackFlags(word)
+	if vis != seenVisibility {
+		changed |= SectionConfig | visibilityDelta(seenVisibility, vis)
+	}
+	if pending&sectionConfigEvent != 0 {
+		changed |= SectionConfig
+	}
+	changed |= pending & sectionEvents
+	s.delivered = packDelivered(snap.Version, vis)
+	changed &= unpackFlags(word)
 	if changed == 0 {
 		return dst
 	}
