@@ -172,7 +172,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	e.SetPersister(store.EnginePersister{Store: st})
 	log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
 		"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
-	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, log)
+	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, stringLimits{strings: o.maxStringBytes, notes: o.maxNoteBytes}, log)
 	if err != nil {
 		return err
 	}
