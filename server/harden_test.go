@@ -252,13 +252,17 @@ func TestConnectionCapsAndLoginTimeout(t *testing.T) {
 	// Login deadline: a socket that never logs in is closed, one that logs
 	// in stays.
 	ts2 := startServer(t, func(c *Config) { c.LoginTimeout = 300 * time.Millisecond })
+	ws := ts2.dialWS(t, "")
+	waitFor(t, "the WebSocket counted as unauthenticated", func() bool { return ts2.s.limits.unauthenticated.Load() == 1 })
+	ws.login("bob")
+	if n := ts2.s.limits.unauthenticated.Load(); n != 0 {
+		t.Fatalf("a logged-in WebSocket still counts as unauthenticated (%d)", n)
+	}
 	silent, err := net.Dial("tcp", ts2.tcpAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer silent.Close()
-	ws := ts2.dialWS(t, "")
-	ws.login("bob")
 	expectClosed(t, silent)
 	waitFor(t, "the login timeout counted", func() bool { return ts2.s.limits.loginTimeouts.Load() == 1 })
 	wsSilent := ts2.dialWS(t, "")
