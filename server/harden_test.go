@@ -3,7 +3,9 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -480,5 +482,48 @@ func TestSessionIDsExpire(t *testing.T) {
 	again := ts.dialWS(t, "?x-ucsessionid="+sid)
 	if code := rejectCode(t, again.result(again.invoke("asnGetUserAbsentState", map[string]any{"contactId": "sip:bob@x"}))); code != 8 {
 		t.Fatalf("socket with an ended session id: reject %v, want 8 (log in first)", code)
+	}
+}
+
+// BenchmarkCheckArgument: the value check of an invoke's argument against
+// decoding it (the baseline: what every invoke costs anyway).
+func BenchmarkCheckArgument(b *testing.B) {
+	s, err := New(Config{Engine: &engine.Engine{}, Authenticator: &testAuth{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("sip:user%d@example.com", i)
+	}
+	subscribe, _ := json.Marshal(map[string]any{"seqContactIDs": ids})
+	for _, tc := range []struct{ name, op, arg string }{
+		{"setAbsent", "asnAbsentStateSetUserV2", `{"absentstate":{"u8sContactId":"sip:alice@x","eAbsentState":2,"eReachability":3,"stTimeTo":"2025-03-14T17:00:00Z"}}`},
+		{"subscribe100", "asnGetAndSubscribePresenceV2", string(subscribe)},
+	} {
+		op, ok := protocol.OperationByName(tc.op)
+		if !ok {
+			b.Fatal(tc.op)
+		}
+		arg, err := protocol.DecodeArgument(op, json.RawMessage(tc.arg))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name+"/check", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := s.checkArgument(arg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.name+"/decode-baseline", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := protocol.DecodeArgument(op, json.RawMessage(tc.arg)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ucpresence/presence/protocol"
 )
@@ -256,8 +255,9 @@ var noteMembers = map[string]bool{"u8sNote": true, "u8sMessage": true}
 // checkArgument walks a decoded argument: every INTEGER fits the protocol's
 // 32 bits (the UCServer's esnacc runtime decodes INTEGER to a 32-bit
 // AsnInt; a larger value was truncated, 4294967298 became 2), every listed
-// enumeration is within its values, every string is valid UTF-8 within
-// MaxStringBytes (notes: MaxNoteBytes).
+// enumeration is within its values, every string is within MaxStringBytes
+// (notes: MaxNoteBytes). Strings are UTF-8 already: encoding/json replaces
+// invalid bytes.
 func (s *Server) checkArgument(arg any) error {
 	return s.checkValue(reflect.ValueOf(arg), "argument", 0)
 }
@@ -273,17 +273,12 @@ func (s *Server) checkValue(v reflect.Value, name string, depth int) error {
 		}
 		return s.checkValue(v.Elem(), name, depth+1)
 	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue // time.Time's clock fields
-			}
-			member := jsonName(f)
+		for _, f := range structPlan(v.Type()) {
+			member := f.member
 			if member == "" {
 				member = name // Optional[T].Value: its member's name
 			}
-			if err := s.checkValue(v.Field(i), member, depth+1); err != nil {
+			if err := s.checkValue(v.Field(f.index), member, depth+1); err != nil {
 				return err
 			}
 		}
@@ -323,11 +318,32 @@ func (s *Server) checkValue(v reflect.Value, name string, depth int) error {
 		if n := v.Len(); n > limit {
 			return argumentError("%s: %d bytes, at most %d", name, n, limit)
 		}
-		if !utf8.ValidString(v.String()) {
-			return argumentError("%s: not UTF-8", name)
-		}
 	}
 	return nil
+}
+
+// planField is an exported field of a wire struct and its member name.
+type planField struct {
+	index  int
+	member string
+}
+
+// structPlans caches the exported fields of each wire struct type: reading
+// struct tags on every invoke cost more than the check itself.
+var structPlans sync.Map // reflect.Type -> []planField
+
+func structPlan(t reflect.Type) []planField {
+	if p, ok := structPlans.Load(t); ok {
+		return p.([]planField)
+	}
+	var plan []planField
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() { // not time.Time's clock fields
+			plan = append(plan, planField{index: i, member: jsonName(f)})
+		}
+	}
+	structPlans.Store(t, plan)
+	return plan
 }
 
 // jsonName is a struct field's wire name ("" when it has none).

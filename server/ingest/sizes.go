@@ -40,52 +40,78 @@ func (l *Limits) checkSizes(line []byte, ev *Event) error {
 		if t.Field(i).Name == "Note" {
 			continue
 		}
-		if n, path := longestString(v.Field(i), t.Field(i).Name, 0); n > l.MaxStringBytes {
+		if n := longestString(v.Field(i), 0); n > l.MaxStringBytes {
+			path := overLimit(v.Field(i), t.Field(i).Name, l.MaxStringBytes, 0)
 			return fmt.Errorf("%w: %s of %d bytes, at most %d", ErrInvalidEvent, path, n, l.MaxStringBytes)
 		}
 	}
 	return nil
 }
 
-// longestString returns the length and the Go path of the longest string
-// in v (byte slices, the images, excluded: MaxLineBytes bounds them).
-func longestString(v reflect.Value, path string, depth int) (int, string) {
+// longestString returns the length of the longest string in v (byte
+// slices, the images, excluded: MaxLineBytes bounds them). It builds no
+// names: a walk of a 4 KB contact line costs a fraction of its decode.
+func longestString(v reflect.Value, depth int) int {
 	if depth > 16 {
-		return 0, path
+		return 0
 	}
-	longest, at := 0, path
-	keep := func(n int, p string) {
-		if n > longest {
-			longest, at = n, p
-		}
-	}
+	longest := 0
 	switch v.Kind() {
 	case reflect.String:
-		return v.Len(), path
+		return v.Len()
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return longestString(v.Elem(), path, depth+1)
+			return longestString(v.Elem(), depth+1)
 		}
 	case reflect.Struct:
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
 			if t.Field(i).IsExported() {
-				keep(longestString(v.Field(i), path+"."+t.Field(i).Name, depth+1))
+				longest = max(longest, longestString(v.Field(i), depth+1))
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return 0, path
+			return 0
 		}
 		for i := 0; i < v.Len(); i++ {
-			keep(longestString(v.Index(i), fmt.Sprintf("%s[%d]", path, i), depth+1))
+			longest = max(longest, longestString(v.Index(i), depth+1))
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			keep(longestString(it.Key(), path+"{key}", depth+1))
-			keep(longestString(it.Value(), path+"{value}", depth+1))
+			longest = max(longest, longestString(it.Key(), depth+1), longestString(it.Value(), depth+1))
 		}
 	}
-	return longest, at
+	return longest
+}
+
+// overLimit names (Go path) the first string in v longer than limit, for
+// the error message; "" when there is none.
+func overLimit(v reflect.Value, path string, limit, depth int) string {
+	if depth > 16 || longestString(v, depth) <= limit {
+		return ""
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return path
+	case reflect.Pointer, reflect.Interface:
+		return overLimit(v.Elem(), path, limit, depth+1)
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				if p := overLimit(v.Field(i), path+"."+t.Field(i).Name, limit, depth+1); p != "" {
+					return p
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if p := overLimit(v.Index(i), fmt.Sprintf("%s[%d]", path, i), limit, depth+1); p != "" {
+				return p
+			}
+		}
+	}
+	return path
 }

@@ -51,3 +51,34 @@ func TestStringSizesAreLimited(t *testing.T) {
 		t.Fatalf("a 64 KB image: %v", err)
 	}
 }
+
+// BenchmarkCheckSizes: the string-size check of a small event (one
+// comparison) and of a long putContact line (the reflection walk), against
+// decoding the same line (the baseline: what each event costs anyway).
+func BenchmarkCheckSizes(b *testing.B) {
+	long := `{"op":"putContact","contact":"bob","entry":{"data":{"displayName":"Bob Builder","firstName":"Bob","email":"bob@example.com","phoneBusiness":"+49 8151 1234","businessAddress":{"city":"` + strings.Repeat("x", 4000) + `","country":"DE"}},"groups":["sales"],"featureSet":1}}`
+	for _, tc := range []struct{ name, line string }{{"small", exampleLines[OpSetNote]}, {"long", long}} {
+		var d Decoder
+		var ev Event
+		if err := d.Decode([]byte(tc.line), &ev); err != nil {
+			b.Fatal(err)
+		}
+		lim := Limits{}.withDefaults()
+		b.Run(tc.name+"/check", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := lim.checkSizes([]byte(tc.line), &ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.name+"/decode-baseline", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := d.Decode([]byte(tc.line), &ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
