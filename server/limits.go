@@ -219,6 +219,9 @@ func (c *conn) timeoutReason() string {
 // grown for one large message (up to MaxFrameBytes, 1 MiB) is dropped at the
 // next read instead of staying with the connection for its life: 500
 // WebSocket connections that each sent one large message held 876 MB.
+// TestReadBufferMemory (200 connections, one 600 KB message each, loaded
+// 2-core machine): 27 KB of heap per connection with the buffer dropped,
+// 703 KB when kept (26x).
 // A variable so that the measurement test can compare against keeping it.
 var maxKeptReadBuffer = 64 << 10
 

@@ -9,13 +9,14 @@ import (
 // client its connection, never the process: a panic in the reader or the
 // writer goroutine of a connection is recovered here, logged with its stack
 // and counted (presenced_panics_total), and the connection is closed with
-// the reason "internal error: ...". The engine's own state is guarded by its
-// locks, which it releases with defer, so the other connections go on.
+// the reason "internal error: ...".
 //
-// What this cannot save: a panic while the connection's own mutex (conn.mu)
-// is held leaves that mutex locked, so that one connection's goroutines
-// block until the process ends (a leak of one connection, not a crash).
-// conn.mu only guards plain field copies, none of which can panic.
+// What this cannot save: a panic while a mutex is held leaves it locked.
+// For the connection's own mutex (conn.mu, which only guards plain field
+// copies) that blocks that one connection until the process ends; a panic
+// inside the engine under one of its shard locks would block the users of
+// that shard. Recovery keeps the process and the other connections; it does
+// not make a broken invariant safe, which is why the stack is logged.
 
 // handleGuarded is conn.handle with the panic recovery: false ends the
 // connection.
