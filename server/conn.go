@@ -24,6 +24,11 @@ type conn struct {
 	t   transport
 	log *slog.Logger
 
+	// accepted is the socket as the listener accepted it (the connection
+	// caps count it, limits.go); started is when the connection opened.
+	accepted net.Conn
+	started  time.Time
+
 	// wrapped: send every message as [ {...} ] (the UCWeb WebSocket route).
 	wrapped bool
 
@@ -58,6 +63,7 @@ func (s *Server) newConn(t transport, wrapped bool) *conn {
 		srv:        s,
 		t:          t,
 		wrapped:    wrapped,
+		started:    time.Now(),
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		tokens:     float64(s.cfg.InvokeBurst),
@@ -148,7 +154,7 @@ func (c *conn) finish() {
 
 func (c *conn) readLoop() {
 	for {
-		deadline := time.Now().Add(c.srv.cfg.IdleTimeout)
+		deadline := c.readDeadline(time.Now())
 		msg, err := c.t.readMessage(deadline)
 		if err != nil {
 			switch {
@@ -161,8 +167,7 @@ func (c *conn) readLoop() {
 				c.sendReject(0, false, protocol.ErrFunctionMissing, "BER encoding is not supported; use JSON")
 				c.shutdown("BER frame")
 			case isTimeout(err):
-				c.srv.metrics.idleCloses.Add(1)
-				c.shutdown("idle: nothing received for " + c.srv.cfg.IdleTimeout.String() + " (clients send keepalives)")
+				c.shutdown(c.timeoutReason())
 			case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
 				c.shutdown("client closed the connection")
 			default:
@@ -172,7 +177,7 @@ func (c *conn) readLoop() {
 		}
 		c.srv.metrics.messagesIn.Add(1)
 		c.srv.metrics.bytesIn.Add(int64(len(msg)))
-		if !c.handle(msg) {
+		if !c.handleGuarded(msg) {
 			return
 		}
 	}
@@ -181,6 +186,7 @@ func (c *conn) readLoop() {
 // writeLoop is the only writer of the socket.
 func (c *conn) writeLoop() {
 	defer close(c.done)
+	defer c.recoverWriter()
 	var (
 		buf      []byte
 		payload  []byte

@@ -72,6 +72,11 @@ func (c *conn) handle(msg []byte) bool {
 		return true
 	}
 	arg, err := protocol.DecodeArgument(op, inv.Argument)
+	if err == nil {
+		if err = c.srv.checkArgument(arg); err != nil {
+			c.srv.limits.argumentRejects.Add(1)
+		}
+	}
 	if err != nil {
 		c.sendReject(inv.InvokeID, wrapped, err, "")
 		return true

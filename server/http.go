@@ -152,16 +152,15 @@ func sessionID(ctx *fasthttp.RequestCtx) string {
 // (asnNegotiateServerConnectionV2, asnLoginV2), and every other invoke gets
 // reject 8 until the client logs in.
 func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx) {
-	var ws *webSession
-	if id := sessionID(ctx); id != "" {
-		ws, _ = s.sessions.Load(id)
-	}
+	ws, _ := s.liveSession(sessionID(ctx))
+	accepted := ctx.Conn()
 	err := upgrader.Upgrade(ctx, func(wc *websocket.Conn) {
 		var c *conn
 		t := newWSTransport(wc, s.cfg.MaxFrameBytes,
 			func(data []byte) { c.queueControl(0xA, data) },
 			func(code int, text string) { c.shutdown("client sent close") })
 		c = s.newConn(t, ws != nil)
+		c.accepted = accepted
 		if !s.register(c) {
 			c.finish()
 			return
@@ -182,6 +181,9 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx) {
 			}
 		}
 		c.serve()
+		if ws != nil && c.closeReason() == "logoff" {
+			s.endSession(ws, "logoff")
+		}
 		if ws != nil {
 			ws.mu.Lock()
 			if ws.conn == c {
@@ -231,7 +233,7 @@ func (s *Server) stateless(ctx *fasthttp.RequestCtx, opName string) {
 		ctx.SetBody(protocol.AppendReject(nil, ptr(protocol.RejectFor(0, protocol.ErrUnknownOperation)), false))
 		return
 	}
-	ws, ok := s.sessions.Load(sessionID(ctx))
+	ws, ok := s.liveSession(sessionID(ctx))
 	if !ok {
 		s.metrics.rejects.Add(1)
 		ctx.SetStatusCode(fasthttp.StatusUnauthorized)
@@ -245,16 +247,18 @@ func (s *Server) stateless(ctx *fasthttp.RequestCtx, opName string) {
 		ctx.SetBody(protocol.AppendReject(nil, &r, false))
 		return
 	}
-	arg := ctx.PostBody()
-	if len(bytes.TrimSpace(arg)) == 0 {
-		arg = []byte("{}")
+	msg, ok := s.statelessMessage(ctx, op, ctx.PostBody())
+	if !ok {
+		return
 	}
-	msg := []byte(`{"invoke":{"invokeID":1,"operationID":` + strconv.FormatInt(int64(op.ID), 10) + `,"operationName":` + strconv.Quote(op.Name) + `,"argument":`)
-	msg = append(append(msg, arg...), "}}"...)
+	ws.touch()
 	t := &captureTransport{}
 	c := &conn{id: newID(), srv: s, t: t, log: s.log, wake: make(chan struct{}, 1), done: make(chan struct{}), tokens: 1, lastRefill: time.Now()}
 	c.user, c.v2 = ws.user.ID, true
-	c.handle(msg)
+	c.handleGuarded(msg)
+	if c.closeReason() == "logoff" {
+		s.endSession(ws, "logoff")
+	}
 	ctx.SetBody(c.out)
 }
 

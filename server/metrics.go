@@ -103,6 +103,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	}
 	cum += m.latencyCounts[len(latencyBuckets)].Load()
 	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, cum, name, float64(m.latencySumNs.Load())/1e9, name, m.latencyCount.Load())
+	s.writeLimitMetrics(w)
 	for _, x := range s.extraMetrics {
 		x(w)
 	}

@@ -86,6 +86,21 @@ type Config struct {
 	SessionTTL time.Duration
 	// ServerVersion is reported by asnNegotiateServerConnectionV2.
 	ServerVersion string
+	// MaxConnections caps the accepted sockets of all listeners (HTTP
+	// keep-alive connections included); more are closed at accept. Zero:
+	// 100,000.
+	MaxConnections int
+	// MaxUnauthenticated caps the accepted sockets that are not a logged-in
+	// client connection (plain HTTP, not yet logged in). Zero: 10,000.
+	MaxUnauthenticated int
+	// LoginTimeout closes a WebSocket or TCP client connection that has not
+	// logged in this long after it opened. Zero: 10 s.
+	LoginTimeout time.Duration
+	// MaxStringBytes caps every string member of an invoke's argument (contact
+	// ids, texts). Zero: 4 KiB.
+	MaxStringBytes int
+	// MaxNoteBytes caps a note (u8sNote, u8sMessage). Zero: 8 KiB.
+	MaxNoteBytes int
 	// ExtraRoutes are served by the HTTP listener before the built-in routes
 	// (the ingest API is mounted here by cmd/presenced). Keys are exact paths.
 	ExtraRoutes map[string]fasthttp.RequestHandler
@@ -122,6 +137,7 @@ func (c *Config) defaults() error {
 	defD(&c.IdleTimeout, 60*time.Second)
 	defD(&c.KeepAliveInterval, 20*time.Second)
 	defD(&c.SessionTTL, 5*time.Minute)
+	c.limitDefaults()
 	if c.ServerVersion == "" {
 		c.ServerVersion = "presenced 0.1"
 	}
@@ -133,6 +149,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics metrics
+	limits  limitState // connection caps and hardening counters (limits.go)
 	http    *fasthttp.Server
 
 	sessions *xsync.MapOf[string, *webSession] // UCWeb session id -> session
@@ -197,7 +214,7 @@ func (s *Server) ServeHTTP(l net.Listener) error {
 	if !s.track(l) {
 		return errors.New("server: shut down")
 	}
-	return s.http.Serve(l)
+	return s.http.Serve(s.guard(l))
 }
 
 // ServeTCP serves the raw TCP protocol ('J' framing) on l until Shutdown.
@@ -205,6 +222,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 	if !s.track(l) {
 		return errors.New("server: shut down")
 	}
+	l = s.guard(l) // retries EMFILE with backoff, enforces the caps
 	for {
 		nc, err := l.Accept()
 		if err != nil {
@@ -222,6 +240,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 			return err
 		}
 		c := s.newConn(newTCPTransport(nc, s.cfg.MaxFrameBytes), false)
+		c.accepted = nc
 		if !s.register(c) {
 			_ = nc.Close()
 			continue
@@ -299,6 +318,7 @@ func (s *Server) clientReady(user string, c *conn) {
 	uc.mu.Lock()
 	uc.conns[c] = struct{}{}
 	uc.mu.Unlock()
+	c.markAuthenticated()
 }
 
 func (s *Server) clientGone(user string, c *conn) {

@@ -70,7 +70,7 @@ func (t *wsTransport) readMessage(deadline time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.buf = t.buf[:0]
+	t.buf = shrinkReadBuffer(t.buf)[:0]
 	for {
 		if len(t.buf) == cap(t.buf) {
 			t.buf = append(t.buf, 0)[:len(t.buf)]
@@ -151,7 +151,7 @@ func newTCPTransport(conn net.Conn, max int) *tcpTransport {
 
 func (t *tcpTransport) readMessage(deadline time.Time) ([]byte, error) {
 	_ = t.conn.SetReadDeadline(deadline)
-	p, err := protocol.ReadFrameInto(t.r, t.buf[:0], t.max)
+	p, err := protocol.ReadFrameInto(t.r, shrinkReadBuffer(t.buf)[:0], t.max)
 	switch {
 	case errors.Is(err, protocol.ErrBERFrame):
 		return nil, errBinary

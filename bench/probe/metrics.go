@@ -134,6 +134,9 @@ type Scraper struct {
 	// Client is the HTTP client; nil means a private client without
 	// keep-alive pooling limits.
 	Client *http.Client
+	// Header is sent with every request (the admin listener's
+	// "Authorization: Bearer <admin token>"); nil sends none.
+	Header http.Header
 }
 
 // Scrape fetches and parses the page.
@@ -155,6 +158,9 @@ func (s *Scraper) fetch(ctx context.Context, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
+	}
+	for k, v := range s.Header {
+		req.Header[k] = v
 	}
 	client := s.Client
 	if client == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -184,7 +185,7 @@ func (d wireDriver) step(ctx context.Context, s *scenario.Scenario, dir string) 
 		return nil, err
 	}
 	defer srv.stop()
-	scraper := &probe.Scraper{URL: "http://" + srv.http + "/metrics"}
+	scraper := &probe.Scraper{URL: "http://" + srv.http + "/metrics", Header: http.Header{"Authorization": {"Bearer " + srv.adminToken}}}
 	heapURL := "http://" + srv.admin + "/debug/pprof/heap?debug=1"
 	// A forced collection of the idle server (directory loaded): its
 	// gctrace line gives the idle live heap.

@@ -70,10 +70,13 @@ type child struct {
 	started time.Time // process start, the zero of gctrace's @ times
 	http    string    // bound HTTP address
 	admin   string    // pprof listener
-	gc      probe.GCLog
-	log     *os.File
-	exited  chan struct{}
-	waitErr error
+	// adminToken is the admin listener's bearer token (given to the child
+	// in PRESENCED_ADMIN_TOKEN).
+	adminToken string
+	gc         probe.GCLog
+	log        *os.File
+	exited     chan struct{}
+	waitErr    error
 
 	mu      sync.Mutex // guards tail
 	tail    []string   // last lines of the log
@@ -96,7 +99,10 @@ func startServer(ctx context.Context, cfg serverConfig) (*child, error) {
 	// The child gets a plain context: it is stopped with SIGTERM by stop,
 	// not killed when ctx ends mid-step.
 	cmd := exec.Command(cfg.binary, args...)
-	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	adminToken := newAdminToken()
+	// The admin listener (pprof) needs its token; the environment keeps it
+	// off the command line.
+	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1", "PRESENCED_ADMIN_TOKEN="+adminToken)
 	// If this process dies without stopping it, the kernel kills the child.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
@@ -105,7 +111,7 @@ func startServer(ctx context.Context, cfg serverConfig) (*child, error) {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
 	cmd.Stdout = logFile
-	c := &child{cmd: cmd, admin: admin, log: logFile, exited: make(chan struct{}), readyCh: make(chan string, 1)}
+	c := &child{cmd: cmd, admin: admin, adminToken: adminToken, log: logFile, exited: make(chan struct{}), readyCh: make(chan string, 1)}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("sweep: start %s: %w", cfg.binary, err)
@@ -236,4 +242,11 @@ func writeDirectory(path string, population *model.Population, password string) 
 		return fmt.Errorf("sweep: %w", err)
 	}
 	return f.Close()
+}
+
+// newAdminToken returns a random admin token for a child server.
+func newAdminToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

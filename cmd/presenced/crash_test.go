@@ -23,6 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	if args := os.Getenv("PRESENCED_CHILD_ARGS"); args != "" {
 		os.Args = append([]string{"presenced"}, strings.Fields(args)...)
+		lowerFileLimit() // emfile_test.go
 		main()
 		os.Exit(0)
 	}

@@ -17,7 +17,7 @@ import (
 // ingestRoutes mounts the ingest API at /ingest/v1/events (POST, NDJSON) and
 // /ingest/v1/stream (WebSocket). A source authenticates with the configured
 // ingest token, or with a bearer token of an administrator user.
-func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, log *slog.Logger) (map[string]fasthttp.RequestHandler, func(io.Writer), *ingest.Handler, error) {
+func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, stringLimits stringLimits, log *slog.Logger) (map[string]fasthttp.RequestHandler, func(io.Writer), *ingest.Handler, error) {
 	authorize := func(presented string) error {
 		if token != "" && subtle.ConstantTimeCompare([]byte(presented), []byte(token)) == 1 {
 			return nil
@@ -31,7 +31,7 @@ func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, log *sl
 		}
 		return nil
 	}
-	h, err := ingest.New(ingest.Config{Engine: e, Authorize: authorize, Logger: log})
+	h, err := ingest.New(ingest.Config{Engine: e, Authorize: authorize, Logger: log, MaxStringBytes: stringLimits.strings, MaxNoteBytes: stringLimits.notes})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -55,3 +55,7 @@ func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, log *sl
 	}
 	return routes, metrics, h, nil
 }
+
+// stringLimits are the string sizes of -max-string-bytes and
+// -max-note-bytes, the same on the client protocol and the ingest API.
+type stringLimits struct{ strings, notes int }

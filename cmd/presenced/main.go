@@ -41,6 +41,12 @@ type options struct {
 	directory, jwtKey, logLevel  string
 	dataDir                      string
 	ingestToken                  string
+	adminToken                   string
+	jwtKeyFile, ingestTokenFile  string // secrets as files (admin.go)
+	adminTokenFile               string
+	maxConns, maxUnauth          int
+	loginTimeout                 time.Duration
+	maxStringBytes, maxNoteBytes int
 	maxFrame, maxSubsCall        int
 	maxSubsConn, invokeRate      int
 	maxPending                   int
@@ -59,6 +65,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.directory, "directory", "", "user directory YAML file (docs/AUTH.md); empty uses the embedded demo directory")
 	fs.StringVar(&o.jwtKey, "jwt-key", "", "HS256 signing key for bearer tokens; empty generates a random key per process")
 	fs.StringVar(&o.ingestToken, "ingest-token", "", "bearer token sources must present to the ingest API; empty accepts tokens of administrator users")
+	fs.StringVar(&o.jwtKeyFile, "jwt-key-file", "", "file holding the HS256 signing key (keeps it off the command line)")
+	fs.StringVar(&o.ingestTokenFile, "ingest-token-file", "", "file holding the ingest token")
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token of the admin listener; empty generates one into DATA/admin.token")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the admin token")
+	fs.IntVar(&o.maxConns, "max-connections", 100_000, "accepted sockets of all listeners; more are closed at accept")
+	fs.IntVar(&o.maxUnauth, "max-unauthenticated", 10_000, "accepted sockets that are not logged-in clients; more are closed at accept")
+	fs.DurationVar(&o.loginTimeout, "login-timeout", 10*time.Second, "a WebSocket or TCP client that has not logged in this long after connecting is closed")
+	fs.IntVar(&o.maxStringBytes, "max-string-bytes", 4<<10, "largest string member of an invoke's argument (contact ids, texts)")
+	fs.IntVar(&o.maxNoteBytes, "max-note-bytes", 8<<10, "largest note (client protocol and ingest)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&o.maxFrame, "max-frame-bytes", 1<<20, "largest accepted client message")
 	fs.IntVar(&o.maxSubsCall, "max-subscriptions-per-call", 10000, "contact ids per subscribe")
@@ -75,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 	})
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := o.resolveSecrets(); err != nil {
 		return nil, err
 	}
 	if o.pprofAddr != "" {
@@ -154,7 +172,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	e.SetPersister(store.EnginePersister{Store: st})
 	log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
 		"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
-	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, log)
+	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, stringLimits{strings: o.maxStringBytes, notes: o.maxNoteBytes}, log)
 	if err != nil {
 		return err
 	}
@@ -163,6 +181,8 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
 		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
+		MaxConnections: o.maxConns, MaxUnauthenticated: o.maxUnauth, LoginTimeout: o.loginTimeout,
+		MaxStringBytes: o.maxStringBytes, MaxNoteBytes: o.maxNoteBytes,
 	})
 	if err != nil {
 		return err
@@ -191,18 +211,12 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		if err != nil {
 			return err
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/debug/pprof/", http.DefaultServeMux)
-		mux.HandleFunc("/admin/backup", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/octet-stream")
-			if n, err := st.Backup(w); err != nil {
-				log.Error("backup failed", "bytes", n, "error", err)
-			} else {
-				log.Info("backup written", "bytes", n)
-			}
-		})
+		token, err := ensureAdminToken(o, log)
+		if err != nil {
+			return err
+		}
 		addrs.Admin = l.Addr().String()
-		ps := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		ps := &http.Server{Handler: adminHandler(st, token, log), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = ps.Serve(l) }()
 		defer ps.Close()
 	}

@@ -148,7 +148,7 @@ func TestBackupWhileRunningAndStartFromIt(t *testing.T) {
 	}
 	backup := filepath.Join(t.TempDir(), "b.db")
 	var out, errOut bytes.Buffer
-	if code := storeCommand("backup", []string{"-admin", a.Admin, "-out", backup}, &out, &errOut); code != 0 {
+	if code := storeCommand("backup", []string{"-admin", a.Admin, "-data", dataA, "-out", backup}, &out, &errOut); code != 0 {
 		t.Fatalf("backup: %s", errOut.String())
 	}
 	stop()

@@ -19,6 +19,7 @@ func storeCommand(name string, args []string, stdout, stderr io.Writer) int {
 	admin := fs.String("admin", envOr("PRESENCED_PPROF", "127.0.0.1:6060"), "admin address of the running server (backup)")
 	out := fs.String("out", "", "backup file to write (backup)")
 	from := fs.String("backup", "", "backup file to restore from (restore)")
+	tokenFile := fs.String("admin-token-file", os.Getenv("PRESENCED_ADMIN_TOKEN_FILE"), "file holding the server's admin token (backup); default PRESENCED_ADMIN_TOKEN or DATA/admin.token")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -32,8 +33,17 @@ func storeCommand(name string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "usage: presenced backup -out FILE [-admin 127.0.0.1:6060]")
 			return 2
 		}
+		token, err := backupToken(*tokenFile, *data)
+		if err != nil {
+			return fail(err)
+		}
 		client := &http.Client{Timeout: 10 * time.Minute}
-		resp, err := client.Get("http://" + *admin + "/admin/backup")
+		req, err := http.NewRequest("GET", "http://"+*admin+"/admin/backup", nil)
+		if err != nil {
+			return fail(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
 		if err != nil {
 			return fail(err)
 		}
@@ -87,4 +97,20 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// backupToken finds the admin token: -admin-token-file, else
+// PRESENCED_ADMIN_TOKEN, else the token the server generated in DATA.
+func backupToken(file, dataDir string) (string, error) {
+	if file != "" {
+		return readSecret(file)
+	}
+	if v := os.Getenv("PRESENCED_ADMIN_TOKEN"); v != "" {
+		return v, nil
+	}
+	t, err := readSecret(adminTokenFile(dataDir))
+	if err != nil {
+		return "", fmt.Errorf("no admin token: give -admin-token-file or PRESENCED_ADMIN_TOKEN, or -data of the running server (%w)", err)
+	}
+	return t, nil
 }

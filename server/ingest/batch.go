@@ -20,6 +20,11 @@ type Limits struct {
 	// MaxErrors is how many event errors an answer lists; Failed counts
 	// them all. Zero means 100.
 	MaxErrors int
+	// MaxStringBytes bounds every string of an event (ids, names, texts;
+	// not the base64 images). Zero means 4 KiB (the client protocol's limit).
+	MaxStringBytes int
+	// MaxNoteBytes bounds a note. Zero means 8 KiB.
+	MaxNoteBytes int
 }
 
 // Default limits.
@@ -43,6 +48,7 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxErrors <= 0 {
 		l.MaxErrors = DefaultMaxErrors
 	}
+	l = l.sizeDefaults()
 	return l
 }
 
@@ -109,6 +115,9 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 			continue
 		}
 		err := a.dec.Decode(line, &a.ev)
+		if err == nil {
+			err = a.limits.checkSizes(line, &a.ev)
+		}
 		if err == nil {
 			err = Apply(a.engine, &a.ev)
 		}

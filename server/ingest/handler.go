@@ -34,6 +34,8 @@ type Config struct {
 	MaxLineBytes int
 	// MaxErrors is how many event errors an answer lists. Zero means 100.
 	MaxErrors int
+	// MaxStringBytes and MaxNoteBytes bound the strings of an event (Limits).
+	MaxStringBytes, MaxNoteBytes int
 	// WriteTimeout bounds the write of one WebSocket ack; a client that
 	// does not read its acks is disconnected after it. Zero means 10 s.
 	WriteTimeout time.Duration
@@ -93,6 +95,9 @@ func New(cfg Config) (*Handler, error) {
 			MaxEvents:     cfg.MaxEvents,
 			MaxLineBytes:  cfg.MaxLineBytes,
 			MaxErrors:     cfg.MaxErrors,
+
+			MaxStringBytes: cfg.MaxStringBytes,
+			MaxNoteBytes:   cfg.MaxNoteBytes,
 		}.withDefaults(),
 		write: cfg.WriteTimeout,
 		idle:  cfg.IdleTimeout,

@@ -247,7 +247,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		}
 	}
 	h, err := New(Config{Engine: e, Authorize: allow})
-	if err != nil || h.Limits() != (Limits{DefaultMaxBatchBytes, DefaultMaxEvents, DefaultMaxLineBytes, DefaultMaxErrors}) {
+	if err != nil || h.Limits() != (Limits{DefaultMaxBatchBytes, DefaultMaxEvents, DefaultMaxLineBytes, DefaultMaxErrors, DefaultMaxStringBytes, DefaultMaxNoteBytes}) {
 		t.Errorf("defaults: %v %+v", err, h.Limits())
 	}
 }

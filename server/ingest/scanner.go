@@ -393,7 +393,13 @@ func (s *scanner) timestamp() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time such as 2025-03-14T09:30:00Z", ErrInvalidEvent, b)
 	}
-	return t.UTC(), nil
+	// RFC 3339 has four-digit years: a time whose offset moves it out of
+	// 0000-9999 in UTC ("0000-01-01T00:30:00+01:00" is in year -1) could
+	// not be written back or stored, so it is refused here.
+	if t = t.UTC(); t.Year() < 0 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%w: %q is outside the years 0000-9999 in UTC", ErrInvalidEvent, b)
+	}
+	return t, nil
 }
 
 // base64 reads a base64 string (standard alphabet, padded or not) and
