@@ -38,6 +38,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		h(ctx)
 		return
 	}
+	if strings.HasPrefix(path, "/ws/client/") && s.cors(ctx) {
+		return // a preflight: answered, and never a login attempt
+	}
 	switch {
 	case path == "/healthz":
 		ctx.SetContentType("text/plain; charset=utf-8")
@@ -47,6 +50,8 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		s.WriteMetrics(ctx)
 	case path == "/ws/client/createsession":
 		s.createSession(ctx)
+	case path == "/ws/client/destroysession":
+		s.destroySession(ctx)
 	case path == "/ws/client/websocket" || path == "/ws/client/websocket/" || path == "/ws" || path == "/":
 		s.serveWebSocket(ctx)
 	case strings.HasPrefix(path, "/ws/client/"):
@@ -162,6 +167,9 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx) {
 			func(data []byte) { c.queueControl(0xA, data) },
 			func(code int, text string) { c.shutdown("client sent close") })
 		c = s.newConn(t, ws != nil)
+		if ws != nil {
+			s.watchPongs(wc)
+		}
 		if !s.register(c) {
 			c.finish()
 			return
