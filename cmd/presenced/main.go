@@ -41,6 +41,7 @@ type options struct {
 	directory, jwtKey, logLevel  string
 	dataDir                      string
 	ingestToken                  string
+	allowedOrigins               string
 	maxFrame, maxSubsCall        int
 	maxSubsConn, invokeRate      int
 	maxPending                   int
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.directory, "directory", "", "user directory YAML file (docs/AUTH.md); empty uses the embedded demo directory")
 	fs.StringVar(&o.jwtKey, "jwt-key", "", "HS256 signing key for bearer tokens; empty generates a random key per process")
 	fs.StringVar(&o.ingestToken, "ingest-token", "", "bearer token sources must present to the ingest API; empty accepts tokens of administrator users")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to call /ws/client/ (CORS; \"*\" any, \"null\" file:// pages); empty allows loopback pages and file://")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&o.maxFrame, "max-frame-bytes", 1<<20, "largest accepted client message")
 	fs.IntVar(&o.maxSubsCall, "max-subscriptions-per-call", 10000, "contact ids per subscribe")
@@ -163,6 +165,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
 		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
+		AllowedOrigins: splitList(o.allowedOrigins),
 	})
 	if err != nil {
 		return err
@@ -251,11 +254,19 @@ func issueToken(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	key := fs.String("jwt-key", os.Getenv("PRESENCED_JWT_KEY"), "the server's signing key")
 	ttl := fs.Duration("ttl", 8*time.Hour, "token lifetime")
+	directory := fs.String("directory", "", "user directory YAML file of the server; empty uses the embedded demo directory")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *key == "" {
-		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY USER-ID")
+		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY [-directory FILE] [-ttl D] USER-ID")
 		return 2
 	}
-	a, err := auth.New(auth.Config{SigningKey: []byte(*key)})
+	// The directory says whether the user exists and is enabled: a token
+	// for anyone else would be refused at login anyway.
+	dir, err := loadDirectory(*directory)
+	if err != nil {
+		fmt.Fprintln(stderr, "presenced token:", err)
+		return 1
+	}
+	a, err := auth.New(auth.Config{Directory: dir, SigningKey: []byte(*key)})
 	if err != nil {
 		fmt.Fprintln(stderr, "presenced token:", err)
 		return 1
@@ -267,4 +278,15 @@ func issueToken(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, tok)
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
