@@ -282,14 +282,15 @@ func (e *Engine) CurrentRightsFor(watcher, contact string) CurrentRights {
 	return out
 }
 
-// mayChange reports whether actor may change owner's personal list: its
-// own, as administrator, or with the CHANGEABLE right on owner. The empty
-// actor is the embedding system itself (directory import, admin tools).
+// mayChange reports whether actor may change owner's personal list: only
+// the owner and administrators may. The empty actor is the embedding system
+// itself (directory import, admin tools). UR_PRESENCE_CHANGEABLE does not
+// count: it lets a colleague set the owner's absent state and note on the
+// owner's behalf (ENetUC_Common), not edit who may see the owner; with it a
+// Team holder could raise herself to Personal (private appointments, home
+// numbers) and remove others' grants (docs/RIGHTS.md).
 func (e *Engine) mayChange(actor, owner string) bool {
-	if actor == "" || actor == owner || e.isAdmin(actor) {
-		return true
-	}
-	return e.EffectiveRights(actor, owner).Presence&RightChangeable != 0
+	return actor == "" || actor == owner || e.isAdmin(actor)
 }
 
 func (e *Engine) isAdmin(id string) bool {
