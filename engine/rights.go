@@ -94,6 +94,21 @@ func (r Rights) Visibility() Visibility {
 	if r.PhoneSecondary&phoneNumbersMask != 0 {
 		v |= VisibilityOtherLines
 	}
+	if r.Presence&RightChangeable != 0 {
+		v |= VisibilitySetAbsent
+	}
+	for _, p := range [...]struct {
+		rights  uint32
+		bit     uint32
+		granted Visibility
+	}{
+		{r.PhonePrimary, PhonePickup, VisibilityPickupFirst}, {r.PhoneSecondary, PhonePickup, VisibilityPickupOther},
+		{r.PhonePrimary, PhoneSetForwards, VisibilityForwardFirst}, {r.PhoneSecondary, PhoneSetForwards, VisibilityForwardOther},
+	} {
+		if p.rights&p.bit != 0 {
+			v |= p.granted
+		}
+	}
 	if v == visibilityAll {
 		return visibilityFull // Personal sees everything: share the engine's snapshot
 	}
