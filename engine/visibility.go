@@ -18,11 +18,11 @@ const (
 	VisibilityOtherLines                          // numbers, calls and forwards of further lines
 	// The bits below see no data: they keep features in the contact's
 	// feature set (AsnContactFeatureSetEnum) that the watcher may use.
-	VisibilitySetAbsent       // UR_PRESENCE_CHANGEABLE: eCONTACTFEATURESETABSENT
-	VisibilityPickupFirst     // pickup right on the first line: eCONTACTFEATUREPICKUPL1
-	VisibilityPickupOther     // pickup right on further lines: eCONTACTFEATUREPICKUPL2
-	VisibilityForwardFirst    // set-forwards right on the first line: eCONTACTFEATURESETFORWARDL1
-	VisibilityForwardOther    // set-forwards right on further lines: eCONTACTFEATURESETFORWARDL2
+	VisibilitySetAbsent    // UR_PRESENCE_CHANGEABLE: eCONTACTFEATURESETABSENT
+	VisibilityPickupFirst  // pickup right on the first line: eCONTACTFEATUREPICKUPL1
+	VisibilityPickupOther  // pickup right on further lines: eCONTACTFEATUREPICKUPL2
+	VisibilityForwardFirst // set-forwards right on the first line: eCONTACTFEATURESETFORWARDL1
+	VisibilityForwardOther // set-forwards right on further lines: eCONTACTFEATURESETFORWARDL2
 
 	// VisibilityNone is what a blocked or not-yet-granted watcher sees:
 	// display name, e-mail and the note (which estos shows on every level).
