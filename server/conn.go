@@ -192,7 +192,7 @@ func (c *conn) writeLoop() {
 		own      []engine.Update
 		wire     protocol.AsnPresenceV2
 		enc      = presenceEncoder{engine: c.srv.cfg.Engine}
-		keep     = time.NewTicker(c.srv.cfg.KeepAliveInterval)
+		keep     = time.NewTicker(c.tickInterval())
 		lastSent = time.Now()
 	)
 	defer keep.Stop()

@@ -224,3 +224,18 @@ func (c *conn) markEventVersion(ids []string, legacy bool) {
 	}
 	c.legacy = next
 }
+
+// tickInterval is how often the writer wakes for keepalives: the
+// KeepAliveInterval, and on session sockets at most a third of the
+// IdleTimeout so that two pings can be lost before the browser's socket is
+// idled out (with -idle-timeout 10s and the 20 s keepalive interval a page
+// would otherwise be closed between pings).
+func (c *conn) tickInterval() time.Duration {
+	d := c.srv.cfg.KeepAliveInterval
+	if c.wrapped {
+		if third := c.srv.cfg.IdleTimeout / 3; third > 0 && third < d {
+			d = third
+		}
+	}
+	return d
+}
