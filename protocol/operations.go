@@ -217,6 +217,9 @@ var operationTable = []*Operation{
 	// their contact id (documentation/html/examples).
 	invokeOperation[AsnGetLoggedInContactArgument, AsnGetLoggedInContactResult](
 		0, "asnGetLoggedInContact", "AsnGetLoggedInContactArgument", "AsnGetLoggedInContactResult", true),
+	// createsession?token= documents its token as coming from asnGetUserToken.
+	invokeOperation[AsnGetUserTokenArgument, AsnGetUserTokenResult](
+		0, "asnGetUserToken", "AsnGetUserTokenArgument", "AsnGetUserTokenResult", true),
 }
 
 // Lookup indexes, built once from operationTable; read-only afterwards.

@@ -50,7 +50,7 @@ func TestOperationTable(t *testing.T) {
 	}
 	for _, legacy := range []string{"asnGetAndSubscribePresence", "asnUpdatePresence", "asnAbsentStateSetUser",
 		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState",
-		"asnGetLoggedInContact"} {
+		"asnGetLoggedInContact", "asnGetUserToken"} {
 		operation, ok := OperationByName(legacy)
 		if !ok || operation.ID != 0 || !operation.Legacy {
 			t.Errorf("legacy %s: %+v %v", legacy, operation, ok)
@@ -59,8 +59,8 @@ func TestOperationTable(t *testing.T) {
 	if _, ok := OperationByID(0); ok {
 		t.Errorf("id 0 must not resolve")
 	}
-	if len(Operations()) != len(want)+9 {
-		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+9)
+	if len(Operations()) != len(want)+10 {
+		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+10)
 	}
 }
 

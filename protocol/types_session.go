@@ -66,3 +66,9 @@ type AsnGetUserTokenArgument struct {
 type AsnGetUserTokenV2Result struct {
 	Token string `json:"sToken"`
 }
+
+// AsnGetUserTokenResult is the result of the V1 asnGetUserToken (DEPRECATED;
+// the same member as AsnGetUserTokenV2Result).
+type AsnGetUserTokenResult struct {
+	Token string `json:"sToken"`
+}

@@ -54,7 +54,7 @@ var wireTypes = []any{
 	&AsnAbsentStateGetUserArgument{}, &AsnAbsentStateGetUserResult{}, &AsnAbsentStateGetUserV2Argument{},
 	&AsnAbsentStateGetUserV2Result{}, &AsnAbsentStateResetArgument{}, &AsnAbsentStateResetResult{},
 	&AsnUpdateMyAbsentStateArgument{}, &AsnContactPhoneLine{}, &AsnContact{}, &AsnGetLoggedInContactResult{},
-	&AsnGetUserTokenArgument{}, &AsnGetUserTokenV2Result{},
+	&AsnGetUserTokenArgument{}, &AsnGetUserTokenV2Result{}, &AsnGetUserTokenResult{},
 	// envelope
 	&ROSEAuth{}, &ROSEAuthRequest{}, &ROSEAuthResult{},
 }

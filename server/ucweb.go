@@ -149,13 +149,17 @@ func (c *conn) loggedInContactV1(inv *protocol.Invoke, wrapped bool) {
 	c.result(inv, wrapped, &protocol.AsnGetLoggedInContactResult{LoggedInUser: user, OwnContact: own})
 }
 
-// userToken answers asnGetUserTokenV2 (1007): a token the user can log in
+// userToken answers asnGetUserTokenV2 (1007) and the V1 asnGetUserToken: a token the user can log in
 // with (createsession?token=, asnLoginV2 authBearer). Administrator tokens
 // (adminLogin) are not issued.
 func (c *conn) userToken(inv *protocol.Invoke, wrapped bool) {
 	tok, err := c.srv.cfg.Authenticator.IssueToken(c.currentUser())
 	if err != nil {
 		c.requestError(inv, wrapped, 0, "cannot issue a token: "+err.Error())
+		return
+	}
+	if inv.Operation.Legacy {
+		c.result(inv, wrapped, &protocol.AsnGetUserTokenResult{Token: tok})
 		return
 	}
 	c.result(inv, wrapped, &protocol.AsnGetUserTokenV2Result{Token: tok})

@@ -147,6 +147,9 @@ func TestSessionOperations(t *testing.T) {
 		t.Fatalf("tcp asnGetLoggedInContact: %v", r)
 	}
 	tok := resultValue(t, c.result(c.invoke("asnGetUserTokenV2", map[string]any{"iType": 1})))["sToken"].(string)
+	if v1 := resultValue(t, c.result(c.invoke("asnGetUserToken", map[string]any{}))); v1["_type"] != "AsnGetUserTokenResult" || v1["sToken"] != tok {
+		t.Fatalf("V1 asnGetUserToken: %v", v1)
+	}
 	resp, err := http.Post("http://"+ts.httpAddr+"/ws/client/createsession?token="+tok, "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
