@@ -110,6 +110,7 @@ func (c *conn) dispatch(inv *protocol.Invoke, wrapped bool, arg any) {
 		if w := c.currentWatcher(); w != nil {
 			w.Unsubscribe(a.ContactIDs)
 		}
+		c.markEventVersion(a.ContactIDs, false) // forget V1 marks: the map stays bounded by the subscriptions
 		c.result(inv, wrapped, &protocol.AsnUnsubscribePresenceResult{Result: 0})
 	case *protocol.AsnSetDynamicRightsArgument:
 		remote := a.RemoteContactID
