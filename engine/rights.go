@@ -94,6 +94,21 @@ func (r Rights) Visibility() Visibility {
 	if r.PhoneSecondary&phoneNumbersMask != 0 {
 		v |= VisibilityOtherLines
 	}
+	if r.Presence&RightChangeable != 0 {
+		v |= VisibilitySetAbsent
+	}
+	for _, p := range [...]struct {
+		rights  uint32
+		bit     uint32
+		granted Visibility
+	}{
+		{r.PhonePrimary, PhonePickup, VisibilityPickupFirst}, {r.PhoneSecondary, PhonePickup, VisibilityPickupOther},
+		{r.PhonePrimary, PhoneSetForwards, VisibilityForwardFirst}, {r.PhoneSecondary, PhoneSetForwards, VisibilityForwardOther},
+	} {
+		if p.rights&p.bit != 0 {
+			v |= p.granted
+		}
+	}
 	if v == visibilityAll {
 		return visibilityFull // Personal sees everything: share the engine's snapshot
 	}
@@ -282,14 +297,15 @@ func (e *Engine) CurrentRightsFor(watcher, contact string) CurrentRights {
 	return out
 }
 
-// mayChange reports whether actor may change owner's personal list: its
-// own, as administrator, or with the CHANGEABLE right on owner. The empty
-// actor is the embedding system itself (directory import, admin tools).
+// mayChange reports whether actor may change owner's personal list: only
+// the owner and administrators may. The empty actor is the embedding system
+// itself (directory import, admin tools). UR_PRESENCE_CHANGEABLE does not
+// count: it lets a colleague set the owner's absent state and note on the
+// owner's behalf (ENetUC_Common), not edit who may see the owner; with it a
+// Team holder could raise herself to Personal (private appointments, home
+// numbers) and remove others' grants (docs/RIGHTS.md).
 func (e *Engine) mayChange(actor, owner string) bool {
-	if actor == "" || actor == owner || e.isAdmin(actor) {
-		return true
-	}
-	return e.EffectiveRights(actor, owner).Presence&RightChangeable != 0
+	return actor == "" || actor == owner || e.isAdmin(actor)
 }
 
 func (e *Engine) isAdmin(id string) bool {

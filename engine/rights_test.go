@@ -219,9 +219,19 @@ func TestRightsPermissions(t *testing.T) {
 	if _, err := e.SetDynamicRights("admin", "bob", "carol", LevelTeam, nil); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
-	// carol has Team (CHANGEABLE) on bob: she may change bob's list.
-	if _, err := e.SetDynamicRights("carol", "bob", "alice", LevelPublic, nil); err != nil {
-		t.Fatalf("changeable: %v", err)
+	// carol has Team (CHANGEABLE) on bob: still not his list, neither to
+	// raise herself nor to grant others.
+	if _, err := e.SetDynamicRights("carol", "bob", "carol", LevelPersonal, nil); detail(err) != RightsPermissionDenied {
+		t.Fatalf("changeable raising herself: %v", err)
+	}
+	if _, err := e.SetDynamicRights("carol", "bob", "alice", LevelPublic, nil); detail(err) != RightsPermissionDenied {
+		t.Fatalf("changeable granting another: %v", err)
+	}
+	if err := e.RemoveDynamicRights("carol", "bob", "carol"); detail(err) != RightsPermissionDenied {
+		t.Fatalf("changeable removing: %v", err)
+	}
+	if _, err := e.SetDynamicRights("bob", "bob", "alice", LevelPublic, nil); err != nil {
+		t.Fatalf("owner: %v", err)
 	}
 	if err := e.RemoveDynamicRights("alice", "bob", "carol"); detail(err) != RightsPermissionDenied {
 		t.Fatalf("alice removing from bob's list: %v", err)

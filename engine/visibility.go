@@ -16,13 +16,20 @@ const (
 	VisibilityPrivateAppts                        // details of private appointments
 	VisibilityFirstLine                           // numbers, calls and forwards of the first line and device calls
 	VisibilityOtherLines                          // numbers, calls and forwards of further lines
+	// The bits below see no data: they keep features in the contact's
+	// feature set (AsnContactFeatureSetEnum) that the watcher may use.
+	VisibilitySetAbsent    // UR_PRESENCE_CHANGEABLE: eCONTACTFEATURESETABSENT
+	VisibilityPickupFirst  // pickup right on the first line: eCONTACTFEATUREPICKUPL1
+	VisibilityPickupOther  // pickup right on further lines: eCONTACTFEATUREPICKUPL2
+	VisibilityForwardFirst // set-forwards right on the first line: eCONTACTFEATURESETFORWARDL1
+	VisibilityForwardOther // set-forwards right on further lines: eCONTACTFEATURESETFORWARDL2
 
 	// VisibilityNone is what a blocked or not-yet-granted watcher sees:
 	// display name, e-mail and the note (which estos shows on every level).
 	VisibilityNone Visibility = 0
 
 	// visibilityAll is every bit above: the same as unfiltered.
-	visibilityAll Visibility = 0xFF
+	visibilityAll Visibility = 0x1FFF
 
 	// visibilityFull means unfiltered: the contact itself, administrators,
 	// and engines running without rights.
@@ -94,7 +101,7 @@ func filterSnapshot(s *Snapshot, v Visibility) *Snapshot {
 		ContactID:     s.ContactID,
 		Version:       s.Version,
 		Published:     s.Published,
-		FeatureSet:    s.FeatureSet,
+		FeatureSet:    filterFeatureSet(s.FeatureSet, v),
 		StaticRights:  s.StaticRights,
 		StaticRights2: s.StaticRights2,
 		MonitorRights: s.MonitorRights,
@@ -228,4 +235,35 @@ func filterData(d *ContactData, v Visibility) *ContactData {
 		f.FaxHome, f.Body, f.CustomFields, f.PrivateContact = d.FaxHome, d.Body, d.CustomFields, d.PrivateContact
 	}
 	return f
+}
+
+// Feature bits of AsnContactFeatureSetEnum (ENetROSEInterface) that act on
+// the contact on its behalf and so depend on the watcher's rights.
+const (
+	featureSetForwardFirst uint32 = 2    // eCONTACTFEATURESETFORWARDL1
+	featureSetForwardOther uint32 = 4    // eCONTACTFEATURESETFORWARDL2
+	featurePickupFirst     uint32 = 64   // eCONTACTFEATUREPICKUPL1
+	featurePickupOther     uint32 = 128  // eCONTACTFEATUREPICKUPL2
+	featureSetAbsent       uint32 = 2048 // eCONTACTFEATURESETABSENT
+)
+
+// filterFeatureSet removes from a contact's feature set what the watcher
+// may not do ("server filters rights and permissions", ENetROSEInterface):
+// a Public or blocked watcher is offered neither set-forward, pickup nor
+// set-absent (the demo's 0x843 becomes 0x1, dial). Other features (dial,
+// message, call control) are left as the contact's configuration says.
+func filterFeatureSet(set uint32, v Visibility) uint32 {
+	for _, f := range [...]struct {
+		bit     uint32
+		granted Visibility
+	}{
+		{featureSetForwardFirst, VisibilityForwardFirst}, {featureSetForwardOther, VisibilityForwardOther},
+		{featurePickupFirst, VisibilityPickupFirst}, {featurePickupOther, VisibilityPickupOther},
+		{featureSetAbsent, VisibilitySetAbsent},
+	} {
+		if v&f.granted == 0 {
+			set &^= f.bit
+		}
+	}
+	return set
 }

@@ -15,6 +15,7 @@ const (
 	OperationLogoff                         OperationID = 1001 // asnLogoff (ENetUC_Auth)
 	OperationLoginV2                        OperationID = 1005 // asnLoginV2 (ENetUC_Auth)
 	OperationNegotiateServerConnectionV2    OperationID = 1006 // asnNegotiateServerConnectionV2 (ENetUC_Auth)
+	OperationGetUserTokenV2                 OperationID = 1007 // asnGetUserTokenV2 (ENetUC_Auth)
 	OperationGetLoggedInContactV2           OperationID = 1008 // asnGetLoggedInContactV2 (ENetUC_Auth)
 	OperationStartTLS                       OperationID = 1103 // asnStartTLS (ENetUC_Transport)
 	OperationSetUserAbsentState             OperationID = 1128 // asnSetUserAbsentState (ENetROSEInterface)
@@ -192,6 +193,8 @@ var operationTable = []*Operation{
 	invokeOperation[AsnGetLoggedInContactArgument, AsnGetLoggedInContactV2Result](
 		OperationGetLoggedInContactV2, "asnGetLoggedInContactV2",
 		"AsnGetLoggedInContactArgument", "AsnGetLoggedInContactV2Result", false),
+	invokeOperation[AsnGetUserTokenArgument, AsnGetUserTokenV2Result](
+		OperationGetUserTokenV2, "asnGetUserTokenV2", "AsnGetUserTokenArgument", "AsnGetUserTokenV2Result", false),
 
 	// Legacy V1 names without published ids (SDK asndoc): resolved by name only.
 	invokeOperation[AsnGetAndSubscribePresenceArgument, AsnGetAndSubscribePresenceResult](
@@ -210,6 +213,13 @@ var operationTable = []*Operation{
 		0, "asnAbsentStateReset", "AsnAbsentStateResetArgument", "AsnAbsentStateResetResult", true),
 	eventOperation[AsnUpdateMyAbsentStateArgument](
 		0, "asnUpdateMyAbsentState", "AsnUpdateMyAbsentStateArgument", ServerToClient, true),
+	// The SDK's browser samples call asnGetLoggedInContact first to learn
+	// their contact id (documentation/html/examples).
+	invokeOperation[AsnGetLoggedInContactArgument, AsnGetLoggedInContactResult](
+		0, "asnGetLoggedInContact", "AsnGetLoggedInContactArgument", "AsnGetLoggedInContactResult", true),
+	// createsession?token= documents its token as coming from asnGetUserToken.
+	invokeOperation[AsnGetUserTokenArgument, AsnGetUserTokenResult](
+		0, "asnGetUserToken", "AsnGetUserTokenArgument", "AsnGetUserTokenResult", true),
 }
 
 // Lookup indexes, built once from operationTable; read-only afterwards.

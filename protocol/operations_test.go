@@ -32,6 +32,7 @@ func TestOperationTable(t *testing.T) {
 		{1001, "asnLogoff", true},
 		{1005, "asnLoginV2", false},
 		{1006, "asnNegotiateServerConnectionV2", false},
+		{1007, "asnGetUserTokenV2", false},
 		{1008, "asnGetLoggedInContactV2", false},
 		{1309, "asnUpdateMyContactConfigurationV2", true},
 		{703, "asnSubscribeServices", false},
@@ -48,7 +49,8 @@ func TestOperationTable(t *testing.T) {
 		}
 	}
 	for _, legacy := range []string{"asnGetAndSubscribePresence", "asnUpdatePresence", "asnAbsentStateSetUser",
-		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState"} {
+		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState",
+		"asnGetLoggedInContact", "asnGetUserToken"} {
 		operation, ok := OperationByName(legacy)
 		if !ok || operation.ID != 0 || !operation.Legacy {
 			t.Errorf("legacy %s: %+v %v", legacy, operation, ok)
@@ -57,8 +59,8 @@ func TestOperationTable(t *testing.T) {
 	if _, ok := OperationByID(0); ok {
 		t.Errorf("id 0 must not resolve")
 	}
-	if len(Operations()) != len(want)+8 {
-		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+8)
+	if len(Operations()) != len(want)+10 {
+		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+10)
 	}
 }
 

@@ -53,7 +53,8 @@ var wireTypes = []any{
 	&AsnAbsentStateSetUserResult{}, &AsnAbsentStateSetUserV2Argument{}, &AsnAbsentStateSetUserV2Result{},
 	&AsnAbsentStateGetUserArgument{}, &AsnAbsentStateGetUserResult{}, &AsnAbsentStateGetUserV2Argument{},
 	&AsnAbsentStateGetUserV2Result{}, &AsnAbsentStateResetArgument{}, &AsnAbsentStateResetResult{},
-	&AsnUpdateMyAbsentStateArgument{},
+	&AsnUpdateMyAbsentStateArgument{}, &AsnContactPhoneLine{}, &AsnContact{}, &AsnGetLoggedInContactResult{},
+	&AsnGetUserTokenArgument{}, &AsnGetUserTokenV2Result{}, &AsnGetUserTokenResult{},
 	// envelope
 	&ROSEAuth{}, &ROSEAuthRequest{}, &ROSEAuthResult{},
 }

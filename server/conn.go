@@ -44,6 +44,10 @@ type conn struct {
 	watcher    *engine.Watcher // the client's subscriptions
 	holding    int             // invokes being answered: the writer does not pull meanwhile
 	mine       *engine.Watcher // the user's own absent state and note (asnUpdateMy... events)
+	// legacy holds the contacts subscribed with the V1 operation name
+	// (asnGetAndSubscribePresence): their events are V1 asnUpdatePresence.
+	// Copy-on-write: the writer reads the map it loaded under mu.
+	legacy map[string]struct{}
 
 	wake      chan struct{} // writer wake-up, capacity 1
 	done      chan struct{} // closed when the writer has exited
@@ -194,7 +198,7 @@ func (c *conn) writeLoop() {
 		own      []engine.Update
 		wire     protocol.AsnPresenceV2
 		enc      = presenceEncoder{engine: c.srv.cfg.Engine}
-		keep     = time.NewTicker(c.srv.cfg.KeepAliveInterval)
+		keep     = time.NewTicker(c.tickInterval())
 		lastSent = time.Now()
 	)
 	defer keep.Stop()
@@ -204,6 +208,11 @@ func (c *conn) writeLoop() {
 		select {
 		case <-c.wake:
 		case <-keep.C:
+			if c.wrapped {
+				// Session sockets (browsers) send no ROSE keepalive; a ping
+				// makes the browser answer a pong, which counts as activity.
+				c.queueControl(0x9, nil)
+			}
 			if time.Since(lastSent) >= c.srv.cfg.KeepAliveInterval {
 				payload, _ = protocol.AppendEvent(payload[:0], keepAliveOperation, &protocol.AsnTransportKeepAliveArgument{}, c.wrapped)
 				c.queue(payload)
@@ -217,7 +226,7 @@ func (c *conn) writeLoop() {
 		if cap(c.out) > maxKeptQueue {
 			c.out = nil // a large answer (a console's subscribe): do not keep its buffer
 		}
-		closing, reason, v2 := c.closing, c.reason, c.v2
+		closing, reason, v2, legacy := c.closing, c.reason, c.v2, c.legacy
 		w, m := c.watcher, c.mine
 		enc.user = c.user
 		// While a subscribe is being answered its contacts are live but the
@@ -251,7 +260,7 @@ func (c *conn) writeLoop() {
 					payload = protocol.AppendRemovePresenceEvent(payload, u.ContactID, c.wrapped)
 				} else {
 					enc.presence(&wire, u)
-					if v2 {
+					if _, v1 := legacy[u.ContactID]; v2 && !v1 {
 						payload = protocol.AppendUpdatePresenceV2Event(payload, &wire, uint32(u.Changed), c.wrapped)
 					} else {
 						payload = appendLegacyUpdate(payload, &wire, u, c.wrapped)

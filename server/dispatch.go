@@ -17,20 +17,23 @@ func (c *conn) handle(msg []byte) bool {
 		var re *protocol.RejectError
 		if errors.As(err, &re) {
 			if re.ShouldSend() {
-				c.queueReject(re.Reject, re.ArrayWrapped)
+				c.queueReject(re.Reject, re.ArrayWrapped || c.wrapped)
 			}
 			return true
 		}
 		// No invoke id could be read: answer with an invokednull reject so
 		// the client sees why, and keep the connection.
-		c.sendReject(0, len(msg) > 0 && msg[0] == '[', protocol.ErrMistypedEnvelope, err.Error())
+		c.sendReject(0, c.wrapped || (len(msg) > 0 && msg[0] == '['), protocol.ErrMistypedEnvelope, err.Error())
 		return true
 	}
 	inv := m.Invoke
 	if inv == nil {
 		return true // results, errors and rejects: the server invokes nothing that needs them
 	}
-	wrapped := m.ArrayWrapped
+	// A UCWeb session socket wraps every answer as [ {...} ], whatever the
+	// client sent: the SDK's browser samples send bare invokes and read
+	// JSON.parse(data)[0] (docs/PROTOCOL.md §9).
+	wrapped := m.ArrayWrapped || c.wrapped
 	event := inv.IsEvent()
 	if !c.allowInvoke(time.Now()) {
 		if !event {
@@ -114,6 +117,7 @@ func (c *conn) dispatch(inv *protocol.Invoke, wrapped bool, arg any) {
 		if w := c.currentWatcher(); w != nil {
 			w.Unsubscribe(a.ContactIDs)
 		}
+		c.markEventVersion(a.ContactIDs, false) // forget V1 marks: the map stays bounded by the subscriptions
 		c.result(inv, wrapped, &protocol.AsnUnsubscribePresenceResult{Result: 0})
 	case *protocol.AsnSetDynamicRightsArgument:
 		remote := a.RemoteContactID
@@ -201,7 +205,13 @@ func (c *conn) dispatch(inv *protocol.Invoke, wrapped bool, arg any) {
 		}
 		c.result(inv, wrapped, &protocol.AsnCustomNoteSetResult{})
 	case *protocol.AsnGetLoggedInContactArgument:
-		c.loggedInContact(inv, wrapped)
+		if inv.Operation.Legacy {
+			c.loggedInContactV1(inv, wrapped)
+		} else {
+			c.loggedInContact(inv, wrapped)
+		}
+	case *protocol.AsnGetUserTokenArgument:
+		c.userToken(inv, wrapped)
 	case *protocol.AsnSubscribeServicesArgument:
 		c.result(inv, wrapped, &protocol.AsnSubscribeServicesResult{})
 	default:
@@ -323,6 +333,7 @@ func (c *conn) subscribe(inv *protocol.Invoke, wrapped bool, a *protocol.AsnGetA
 	if b, ok := a.DontRequestPermissions.Get(); ok {
 		opts.DontRequestPermissions = b
 	}
+	c.markEventVersion(a.ContactIDs, inv.Operation.Legacy)
 	snaps, _, err := w.Subscribe(a.ContactIDs, opts, nil)
 	if err != nil {
 		c.engineError(inv, wrapped, err)
@@ -345,11 +356,20 @@ func (c *conn) subscribe(inv *protocol.Invoke, wrapped bool, a *protocol.AsnGetA
 }
 
 func (c *conn) loggedInContact(inv *protocol.Invoke, wrapped bool) {
-	user := c.currentUser()
-	s, ok := c.srv.cfg.Engine.Snapshot(user)
+	own, ok := c.ownContact()
 	if !ok {
 		c.engineError(inv, wrapped, engine.ErrUnknownContact)
 		return
+	}
+	c.result(inv, wrapped, &protocol.AsnGetLoggedInContactV2Result{LoggedInUser: own.ContactID, OwnContact: own})
+}
+
+// ownContact builds the logged-in user's AsnContactV2.
+func (c *conn) ownContact() (protocol.AsnContactV2, bool) {
+	user := c.currentUser()
+	s, ok := c.srv.cfg.Engine.Snapshot(user)
+	if !ok {
+		return protocol.AsnContactV2{}, false
 	}
 	own := protocol.AsnContactV2{
 		ContactID: user, ContactFeatureSet: int64(s.FeatureSet), PresenceState: int64(s.State),
@@ -372,7 +392,7 @@ func (c *conn) loggedInContact(inv *protocol.Invoke, wrapped bool) {
 	if s.NextAppointment != nil {
 		own.NextAppointment = wireAppointment(s.NextAppointment)
 	}
-	c.result(inv, wrapped, &protocol.AsnGetLoggedInContactV2Result{LoggedInUser: user, OwnContact: own})
+	return own, true
 }
 
 // ---- session setup on the direct path ----
@@ -384,12 +404,16 @@ func (c *conn) negotiate(inv *protocol.Invoke, wrapped bool) {
 		return
 	}
 	a := arg.(*protocol.AsnNegotiateServerConnectionV2Argument)
+	if !interfaceVersionCompatible(a.MinSupportedInterfaceVersion, a.MaxSupportedInterfaceVersion) {
+		c.result(inv, wrapped, &protocol.AsnNegotiateServerConnectionV2ResultChoice{Incompatible: &protocol.AsnNegotiateServerConnectionV2IncompatibleInterfaceVersion{ServerInterfaceVersion: serverInterfaceVersion}})
+		return
+	}
 	c.mu.Lock()
 	c.negotiated = true
 	c.v2 = a.ClientCapabilities&4 != 0 // eASN1V2EVENTS
 	c.mu.Unlock()
 	c.result(inv, wrapped, &protocol.AsnNegotiateServerConnectionV2ResultChoice{Result: &protocol.AsnNegotiateServerConnectionV2Result{
-		ServerType: 0, ServerInterfaceVersion: "8.0", AuthenticationMethod: 1,
+		ServerType: 0, ServerInterfaceVersion: serverInterfaceVersion, AuthenticationMethod: 1,
 		ServerTime: protocol.NewSystemTime(time.Now()), ServerVersion: c.srv.cfg.ServerVersion,
 		ConnectionGUID: newID(), PresenceDomains: protocol.List[string]{},
 	}})

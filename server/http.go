@@ -38,6 +38,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		h(ctx)
 		return
 	}
+	if strings.HasPrefix(path, "/ws/client/") && s.cors(ctx) {
+		return // a preflight: answered, and never a login attempt
+	}
 	switch {
 	case path == "/healthz":
 		ctx.SetContentType("text/plain; charset=utf-8")
@@ -47,6 +50,8 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		s.WriteMetrics(ctx)
 	case path == "/ws/client/createsession":
 		s.createSession(ctx)
+	case path == "/ws/client/destroysession":
+		s.destroySession(ctx)
 	case path == "/ws/client/websocket" || path == "/ws/client/websocket/" || path == "/ws" || path == "/":
 		s.serveWebSocket(ctx)
 	case strings.HasPrefix(path, "/ws/client/"):
@@ -161,6 +166,9 @@ func (s *Server) serveWebSocket(ctx *fasthttp.RequestCtx) {
 			func(code int, text string) { c.shutdown("client sent close") })
 		c = s.newConn(t, ws != nil)
 		c.accepted = accepted
+		if ws != nil {
+			s.watchPongs(wc)
+		}
 		if !s.register(c) {
 			c.finish()
 			return

@@ -31,6 +31,8 @@ type metrics struct {
 	slowConsumerCloses atomic.Int64
 	idleCloses         atomic.Int64
 	subscribeCalls     atomic.Int64
+	corsPreflights     atomic.Int64 // OPTIONS on /ws/client/ (never logins)
+	sessionsDestroyed  atomic.Int64 // UCWeb sessions ended by destroysession
 
 	latencyCounts []atomic.Int64 // one per bucket plus +Inf
 	latencySumNs  atomic.Int64
@@ -76,6 +78,8 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("presenced_connections_total", "Client connections accepted.", m.connectionsTotal.Load())
 	counter("presenced_logins_total", "Successful logins and UCWeb sessions.", m.logins.Load())
 	counter("presenced_login_failures_total", "Failed logins.", m.loginFailures.Load())
+	counter("presenced_cors_preflights_total", "CORS preflights (OPTIONS) on the UCWeb routes.", m.corsPreflights.Load())
+	counter("presenced_sessions_destroyed_total", "UCWeb sessions ended by destroysession.", m.sessionsDestroyed.Load())
 	counter("presenced_messages_in_total", "ROSE messages received.", m.messagesIn.Load())
 	counter("presenced_bytes_in_total", "Bytes of ROSE messages received.", m.bytesIn.Load())
 	counter("presenced_bytes_out_total", "Bytes written to clients.", m.bytesOut.Load())

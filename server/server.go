@@ -84,6 +84,12 @@ type Config struct {
 	// SessionTTL is how long a UCWeb session id stays valid without a socket.
 	// Zero: 5 min.
 	SessionTTL time.Duration
+	// AllowedOrigins are the browser origins (scheme://host[:port], "null"
+	// for file:// pages, "*" for any) that may call the UCWeb routes
+	// (/ws/client/...) across origins: preflights are answered and answers
+	// carry Access-Control-Allow-Origin. Empty: loopback pages (localhost,
+	// 127.0.0.1, [::1], any port) and "null", for demos and the SDK samples.
+	AllowedOrigins []string
 	// ServerVersion is reported by asnNegotiateServerConnectionV2.
 	ServerVersion string
 	// MaxConnections caps the accepted sockets of all listeners (HTTP

@@ -47,6 +47,7 @@ type options struct {
 	maxConns, maxUnauth          int
 	loginTimeout                 time.Duration
 	maxStringBytes, maxNoteBytes int
+	allowedOrigins               string
 	maxFrame, maxSubsCall        int
 	maxSubsConn, invokeRate      int
 	maxPending                   int
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.loginTimeout, "login-timeout", 10*time.Second, "a WebSocket or TCP client that has not logged in this long after connecting is closed")
 	fs.IntVar(&o.maxStringBytes, "max-string-bytes", 4<<10, "largest string member of an invoke's argument (contact ids, texts)")
 	fs.IntVar(&o.maxNoteBytes, "max-note-bytes", 8<<10, "largest note (client protocol and ingest)")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated browser origins allowed to call /ws/client/ (CORS; \"*\" any, \"null\" file:// pages); empty allows loopback pages and file://")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&o.maxFrame, "max-frame-bytes", 1<<20, "largest accepted client message")
 	fs.IntVar(&o.maxSubsCall, "max-subscriptions-per-call", 10000, "contact ids per subscribe")
@@ -183,6 +185,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
 		MaxConnections: o.maxConns, MaxUnauthenticated: o.maxUnauth, LoginTimeout: o.loginTimeout,
 		MaxStringBytes: o.maxStringBytes, MaxNoteBytes: o.maxNoteBytes,
+		AllowedOrigins: splitList(o.allowedOrigins),
 	})
 	if err != nil {
 		return err
@@ -265,11 +268,19 @@ func issueToken(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	key := fs.String("jwt-key", os.Getenv("PRESENCED_JWT_KEY"), "the server's signing key")
 	ttl := fs.Duration("ttl", 8*time.Hour, "token lifetime")
+	directory := fs.String("directory", "", "user directory YAML file of the server; empty uses the embedded demo directory")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *key == "" {
-		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY USER-ID")
+		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY [-directory FILE] [-ttl D] USER-ID")
 		return 2
 	}
-	a, err := auth.New(auth.Config{SigningKey: []byte(*key)})
+	// The directory says whether the user exists and is enabled: a token
+	// for anyone else would be refused at login anyway.
+	dir, err := loadDirectory(*directory)
+	if err != nil {
+		fmt.Fprintln(stderr, "presenced token:", err)
+		return 1
+	}
+	a, err := auth.New(auth.Config{Directory: dir, SigningKey: []byte(*key)})
 	if err != nil {
 		fmt.Fprintln(stderr, "presenced token:", err)
 		return 1
@@ -281,4 +292,15 @@ func issueToken(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, tok)
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
