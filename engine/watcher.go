@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -95,7 +96,13 @@ type Watcher struct {
 // NewWatcher returns a watcher with no subscriptions.
 func (e *Engine) NewWatcher(cfg WatcherConfig) *Watcher {
 	e.watchers.Inc()
-	return &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1), notify: cfg.Notify}
+	w := &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1), notify: cfg.Notify}
+	if w.user != "" {
+		e.watchersByUser.Compute(w.user, func(old []*Watcher, _ bool) ([]*Watcher, bool) {
+			return append(old[:len(old):len(old)], w), false
+		})
+	}
+	return w
 }
 
 // User returns the watcher's user id.
@@ -370,6 +377,23 @@ func (w *Watcher) Close() {
 	w.subs = nil
 	w.seen = nil
 	w.engine.watchers.Dec()
+	if w.user != "" {
+		w.engine.watchersByUser.Compute(w.user, func(old []*Watcher, _ bool) ([]*Watcher, bool) {
+			i := slices.Index(old, w)
+			if i < 0 {
+				return old, len(old) == 0
+			}
+			next := slices.Delete(slices.Clone(old), i, i+1)
+			return next, len(next) == 0
+		})
+	}
+}
+
+// subscriptionsSnapshot returns a copy of the watcher's subscriptions.
+func (w *Watcher) subscriptionsSnapshot() []*subscription {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.subs)
 }
 
 // Subscriptions returns the number of contacts the watcher is subscribed to.
