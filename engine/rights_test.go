@@ -513,3 +513,29 @@ func TestGroupListChangeFollowsMembership(t *testing.T) {
 		t.Fatalf("removed contact stays in the group index: %v", got)
 	}
 }
+
+// TestUpdateCarriesCurrentRights checks that updates with the configuration
+// section carry the watcher's current-rights section, computed by the
+// engine, and that other updates do not.
+func TestUpdateCarriesCurrentRights(t *testing.T) {
+	e, _ := newTestEngine(t)
+	mustPut(t, e, "a", "b")
+	w := e.NewWatcher(WatcherConfig{User: "a"})
+	snaps, _, err := w.Subscribe([]string{"b"}, SubscribeOptions{DontRequestPermissions: true}, nil)
+	must(t, err)
+	if cur := snaps[0].CurrentRights; cur == nil || cur.Current != nil || cur.Max != level(t, LevelPersonal) {
+		t.Fatalf("subscribe result: %+v", cur)
+	}
+	_, err = e.SetDynamicRights("a", "a", "b", LevelTeam, nil)
+	must(t, err)
+	ups := w.Pull(nil)
+	if len(ups) != 1 || ups[0].Changed&SectionConfig == 0 || ups[0].CurrentRights == nil ||
+		ups[0].CurrentRights.Current == nil || *ups[0].CurrentRights.Current != level(t, LevelTeam) {
+		t.Fatalf("after granting Team: %+v", ups)
+	}
+	must(t, e.SetNote("b", "x"))
+	ups = w.Pull(nil)
+	if len(ups) != 1 || ups[0].CurrentRights != nil {
+		t.Fatalf("a note update carries rights: %+v", ups)
+	}
+}

@@ -43,6 +43,11 @@ type Update struct {
 	// or removed for this watcher. In a subscribe result every visible call
 	// is "added".
 	Calls []CallChange
+	// CurrentRights is, when Changed has SectionConfig and the watcher has
+	// a user, the asnCurrentUserDynamicRights section the user sees on the
+	// contact, computed when the update is made (encoders do not ask the
+	// engine back per update).
+	CurrentRights *CurrentRights
 }
 
 // SubscribeOptions are the options of a subscription request.
@@ -285,6 +290,7 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		if u.Changed&SectionCalls != 0 {
 			u.Calls = w.diffCalls(&calls, s, view.Calls)
 		}
+		u.CurrentRights = w.currentRights(c.id, u.Changed)
 		dst = append(dst, u)
 	}
 	if len(added) > 0 {
@@ -480,7 +486,20 @@ func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pen
 	dst = append(dst, Update{})
 	u := &dst[len(dst)-1]
 	u.ContactID, u.Changed, u.Snapshot, u.Calls = s.contact.id, changed, view, calls
+	u.CurrentRights = w.currentRights(s.contact.id, changed)
 	return dst
+}
+
+// currentRights returns the watcher's current-rights section on contact
+// when changed carries the configuration section (rare: rights and
+// directory changes), nil otherwise or for a system watcher. Lock order:
+// w.mu, then the contact's and the rights model's locks.
+func (w *Watcher) currentRights(contact string, changed Section) *CurrentRights {
+	if changed&SectionConfig == 0 || w.user == "" {
+		return nil
+	}
+	r := w.engine.CurrentRightsFor(w.user, contact)
+	return &r
 }
 
 // dropRemoved forgets a subscription whose contact was removed. Caller
