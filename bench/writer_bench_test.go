@@ -38,8 +38,18 @@ import (
 // Figures: updates/s, deliveries/s, writes/delivery (server: its own
 // presenced_writes_total over presenced_deliveries_total).
 func BenchmarkWriterPath(b *testing.B) {
-	b.Run("server", benchWriterServer)
+	b.Run("server", func(b *testing.B) { benchWriterServer(b, writerClients, false) })
 	b.Run("naive", benchWriterNaive)
+}
+
+// BenchmarkWriterEncodeCache is the writer path at 5,000 watchers of 20
+// contacts each (100 contacts: 1,000 watchers per contact), with the shared
+// encode cache and without it (every connection encodes every event, the
+// baseline). Figures as BenchmarkWriterPath plus encodes/delivery
+// (presenced_encodes_total over presenced_deliveries_total).
+func BenchmarkWriterEncodeCache(b *testing.B) {
+	b.Run("cache", func(b *testing.B) { benchWriterServer(b, 5000, false) })
+	b.Run("no-cache", func(b *testing.B) { benchWriterServer(b, 5000, true) })
 }
 
 const (
@@ -48,13 +58,13 @@ const (
 	writerPerClient = 20
 )
 
-func writerGraph() (ids []string, watching [][]string) {
+func writerGraph(clients int) (ids []string, watching [][]string) {
 	ids = make([]string, writerContacts)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("sip:w%d@bench", i)
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	watching = make([][]string, writerClients)
+	watching = make([][]string, clients)
 	for c := range watching {
 		for _, k := range r.Perm(writerContacts)[:writerPerClient] {
 			watching[c] = append(watching[c], ids[k])
@@ -194,8 +204,8 @@ func received(clients []*noteClient) int64 {
 	return n
 }
 
-func benchWriterServer(b *testing.B) {
-	ids, watching := writerGraph()
+func benchWriterServer(b *testing.B, clientCount int, encodeCacheOff bool) {
+	ids, watching := writerGraph(clientCount)
 	e, err := engine.New(engine.Config{})
 	if err != nil {
 		b.Fatal(err)
@@ -211,7 +221,7 @@ func benchWriterServer(b *testing.B) {
 		b.Fatal(err)
 	}
 	s, err := server.New(server.Config{Engine: e, Authenticator: tokenAuth{}, InvokeRate: 100000, InvokeBurst: 100000,
-		KeepAliveInterval: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		KeepAliveInterval: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EncodeCacheOff: encodeCacheOff})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -225,7 +235,7 @@ func benchWriterServer(b *testing.B) {
 		defer cancel()
 		_ = s.Shutdown(ctx)
 	}()
-	clients := make([]*noteClient, writerClients)
+	clients := make([]*noteClient, clientCount)
 	for i := range clients {
 		conn, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
@@ -257,6 +267,7 @@ func benchWriterServer(b *testing.B) {
 	b.ReportMetric(float64(received(clients))/elapsed, "deliveries/s")
 	if d := after.Value("presenced_deliveries_total"); d > 0 {
 		b.ReportMetric(after.Value("presenced_writes_total")/d, "writes/delivery")
+		b.ReportMetric(after.Value("presenced_encodes_total")/d, "encodes/delivery")
 	}
 	for _, c := range clients {
 		c.conn.Close()
@@ -280,7 +291,7 @@ type naiveConn struct {
 }
 
 func benchWriterNaive(b *testing.B) {
-	ids, watching := writerGraph()
+	ids, watching := writerGraph(writerClients)
 	var mu sync.Mutex // guards watchers
 	watchers := map[string][]*naiveConn{}
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -69,8 +69,12 @@ func (e *Engine) PutContact(id string, entry ContactEntry) error {
 			}
 			c.admin = entry.Administrator
 			if !slices.Equal(c.groups, entry.Groups) {
+				old := c.groups
 				c.groups = slices.Clone(entry.Groups)
 				regroup = true
+				// Under c.mu, so that concurrent regroupings of one
+				// contact reach the index in the order they happened.
+				e.members.move(c, old, c.groups)
 			}
 			return changed
 		}, nil)
@@ -97,6 +101,7 @@ func (e *Engine) RemoveContact(id string) error {
 	c.removed = true
 	c.wakeGen++
 	a := c.subs.Load()
+	e.members.move(c, c.groups, nil)
 	c.mu.Unlock()
 	sh.removals.Add(1)
 	if a != nil {

@@ -566,26 +566,31 @@ func (e *Engine) refreshSubscriptions(c *contact, match func(user string) bool) 
 		return
 	}
 	a.forEach(func(s *subscription) {
-		user := s.watcher.user
-		if match != nil && !match(user) {
+		if match != nil && !match(s.watcher.user) {
 			return
 		}
-		nv := e.visibilityOf(user, c)
-		for {
-			old := s.word.Load()
-			if old&deadBit != 0 {
-				return
-			}
-			ov := unpackVisibility(old)
-			if ov == nv {
-				return
-			}
-			if s.word.CompareAndSwap(old, packWord(unpackFlags(old), nv)) {
-				s.poke(sectionLook)
-				return
-			}
-		}
+		e.refreshSubscription(s, c)
 	})
+}
+
+// refreshSubscription recomputes the visibility of one subscription to c
+// and marks what the change shows or hides.
+func (e *Engine) refreshSubscription(s *subscription, c *contact) {
+	nv := e.visibilityOf(s.watcher.user, c)
+	for {
+		old := s.word.Load()
+		if old&deadBit != 0 {
+			return
+		}
+		ov := unpackVisibility(old)
+		if ov == nv {
+			return
+		}
+		if s.word.CompareAndSwap(old, packWord(unpackFlags(old), nv)) {
+			s.poke(sectionLook)
+			return
+		}
+	}
 }
 
 // personalChanged re-evaluates after owner's personal entry for remote
@@ -619,34 +624,102 @@ func (e *Engine) personalChanged(owner, remote string, answered bool) {
 }
 
 // listChanged re-evaluates every subscription a global or group list can
-// affect. Administrator operations are rare; this walks the index.
+// affect: a group list changes what others see of the group's members only
+// (found through the group index); the global list walks every contact
+// that has subscribers.
 func (e *Engine) listChanged(scope Scope, group string) {
-	notify := SectionRightsGlobal
 	if scope == ScopeGroup {
-		notify = SectionRightsGroup
+		for _, c := range e.members.list(group) {
+			if c.subs.Load() != nil {
+				e.refreshSubscriptions(c, nil)
+				e.markOwn(c, SectionRightsGroup)
+			}
+		}
+		return
 	}
 	e.forEachContact(func(c *contact) {
-		e.refreshSubscriptions(c, nil)
-		if scope == ScopeGlobal || slices.Contains(e.groupsOf(c.id), group) {
-			e.markOwn(c, notify)
+		if c.subs.Load() != nil {
+			e.refreshSubscriptions(c, nil)
+			e.markOwn(c, SectionRightsGlobal)
 		}
 	})
 }
 
+// groupIndex maps each rights group to its member contacts.
+type groupIndex struct {
+	mu      sync.Mutex // guards byGroup
+	byGroup map[string]map[*contact]struct{}
+}
+
+// move takes c out of the groups in from and into the groups in to.
+func (g *groupIndex) move(c *contact, from, to []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, name := range from {
+		if set := g.byGroup[name]; set != nil {
+			delete(set, c)
+			if len(set) == 0 {
+				delete(g.byGroup, name)
+			}
+		}
+	}
+	for _, name := range to {
+		if g.byGroup == nil {
+			g.byGroup = map[string]map[*contact]struct{}{}
+		}
+		set := g.byGroup[name]
+		if set == nil {
+			set = map[*contact]struct{}{}
+			g.byGroup[name] = set
+		}
+		set[c] = struct{}{}
+	}
+}
+
+// list returns the members of a group (a copy: callers act without the lock).
+func (g *groupIndex) list(name string) []*contact {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*contact, 0, len(g.byGroup[name]))
+	for c := range g.byGroup[name] {
+		out = append(out, c)
+	}
+	return out
+}
+
 // groupsChanged re-evaluates after c's group membership changed: what others
-// see of c, and what c sees of others.
+// see of c (c's fan-out list), and what c sees of others (the subscriptions
+// of c's own watchers, found through the user → watchers index). Cost: the
+// subscriptions that depend on c, not the directory size.
 func (e *Engine) groupsChanged(c *contact) {
 	e.refreshSubscriptions(c, nil)
-	e.forEachContact(func(o *contact) {
-		if o != c {
-			e.refreshSubscriptions(o, func(user string) bool { return user == c.id })
+	if e.walkGroupsForBaseline {
+		e.forEachContact(func(o *contact) {
+			if o != c {
+				e.refreshSubscriptions(o, func(user string) bool { return user == c.id })
+			}
+		})
+		return
+	}
+	watchers, _ := e.watchersByUser.Load(c.id)
+	for _, w := range watchers {
+		for _, s := range w.subscriptionsSnapshot() {
+			if s.contact != c {
+				e.refreshSubscription(s, s.contact)
+			}
 		}
-	})
+	}
 }
 
 // contactAdded re-evaluates rights that name a contact that just joined.
 func (e *Engine) contactAdded(c *contact) {
-	if len(c.groups) > 0 {
+	c.mu.Lock()
+	groups := c.groups
+	if !c.removed {
+		e.members.move(c, nil, groups)
+	}
+	c.mu.Unlock()
+	if len(groups) > 0 {
 		e.groupsChanged(c)
 	}
 }

@@ -457,3 +457,95 @@ func TestPropertyRightsNeverLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestWatcherGroupsChangeReevaluatesItsSubscriptions checks the user →
+// watchers index: when the watching user's groups change, what its open
+// watchers see of others is re-evaluated, and closed watchers leave the index.
+func TestWatcherGroupsChangeReevaluatesItsSubscriptions(t *testing.T) {
+	e, _ := newTestEngine(t)
+	must(t, e.PutContact("owner", ContactEntry{Groups: []string{"sales"}}))
+	must(t, e.PutContact("w", ContactEntry{}))
+	must(t, e.SetListRights("", ScopeGroup, "sales", GroupRemote("support"), level(t, LevelCompany), false))
+	w := e.NewWatcher(WatcherConfig{User: "w"})
+	snaps, _, err := w.Subscribe([]string{"owner"}, SubscribeOptions{DontRequestPermissions: true}, nil)
+	must(t, err)
+	if snaps[0].Snapshot.State != 0 {
+		t.Fatalf("w sees owner's state before joining support: %+v", snaps[0].Snapshot)
+	}
+	closed := e.NewWatcher(WatcherConfig{User: "w"})
+	closed.Close()
+	if ws, _ := e.watchersByUser.Load("w"); len(ws) != 1 || ws[0] != w {
+		t.Fatalf("index of w: %v", ws)
+	}
+	must(t, e.PutContact("w", ContactEntry{Groups: []string{"support"}}))
+	ups := w.Pull(nil)
+	if len(ups) != 1 || ups[0].Changed&SectionConfig == 0 || ups[0].Snapshot.State == 0 {
+		t.Fatalf("after joining support: %+v", ups)
+	}
+	must(t, e.PutContact("w", ContactEntry{}))
+	if ups := w.Pull(nil); len(ups) != 1 || ups[0].Snapshot.State != 0 {
+		t.Fatalf("after leaving support: %+v", ups)
+	}
+	w.Close()
+	if _, ok := e.watchersByUser.Load("w"); ok {
+		t.Fatal("closed watchers stay in the index")
+	}
+}
+
+// TestGroupListChangeFollowsMembership checks the group → members index: a
+// group list change reaches the contacts that are members now, not those
+// that left the group or the directory.
+func TestGroupListChangeFollowsMembership(t *testing.T) {
+	e, _ := newTestEngine(t)
+	must(t, e.PutContact("u", ContactEntry{Groups: []string{"g"}}))
+	must(t, e.PutContact("w", ContactEntry{}))
+	w := e.NewWatcher(WatcherConfig{User: "w"})
+	_, _, err := w.Subscribe([]string{"u"}, SubscribeOptions{DontRequestPermissions: true}, nil)
+	must(t, err)
+	must(t, e.SetListRights("", ScopeGroup, "g", Everyone, level(t, LevelPublic), false))
+	if ups := w.Pull(nil); len(ups) != 1 || ups[0].Snapshot.State == 0 {
+		t.Fatalf("member of g granted public: %+v", ups)
+	}
+	must(t, e.PutContact("u", ContactEntry{Groups: []string{"h"}}))
+	if ups := w.Pull(nil); len(ups) != 1 || ups[0].Snapshot.State != 0 {
+		t.Fatalf("u left g: %+v", ups)
+	}
+	must(t, e.SetListRights("", ScopeGroup, "g", Everyone, level(t, LevelTeam), false))
+	if w.Pending() {
+		t.Fatal("a former member re-evaluated for its old group's list")
+	}
+	must(t, e.SetListRights("", ScopeGroup, "h", Everyone, level(t, LevelPublic), false))
+	if ups := w.Pull(nil); len(ups) != 1 || ups[0].Snapshot.State == 0 {
+		t.Fatalf("member of h granted public: %+v", ups)
+	}
+	must(t, e.RemoveContact("u"))
+	if got := e.members.list("h"); len(got) != 0 {
+		t.Fatalf("removed contact stays in the group index: %v", got)
+	}
+}
+
+// TestUpdateCarriesCurrentRights checks that updates with the configuration
+// section carry the watcher's current-rights section, computed by the
+// engine, and that other updates do not.
+func TestUpdateCarriesCurrentRights(t *testing.T) {
+	e, _ := newTestEngine(t)
+	mustPut(t, e, "a", "b")
+	w := e.NewWatcher(WatcherConfig{User: "a"})
+	snaps, _, err := w.Subscribe([]string{"b"}, SubscribeOptions{DontRequestPermissions: true}, nil)
+	must(t, err)
+	if cur := snaps[0].CurrentRights; cur == nil || cur.Current != nil || cur.Max != level(t, LevelPersonal) {
+		t.Fatalf("subscribe result: %+v", cur)
+	}
+	_, err = e.SetDynamicRights("a", "a", "b", LevelTeam, nil)
+	must(t, err)
+	ups := w.Pull(nil)
+	if len(ups) != 1 || ups[0].Changed&SectionConfig == 0 || ups[0].CurrentRights == nil ||
+		ups[0].CurrentRights.Current == nil || *ups[0].CurrentRights.Current != level(t, LevelTeam) {
+		t.Fatalf("after granting Team: %+v", ups)
+	}
+	must(t, e.SetNote("b", "x"))
+	ups = w.Pull(nil)
+	if len(ups) != 1 || ups[0].CurrentRights != nil {
+		t.Fatalf("a note update carries rights: %+v", ups)
+	}
+}

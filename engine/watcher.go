@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,11 @@ type Update struct {
 	// or removed for this watcher. In a subscribe result every visible call
 	// is "added".
 	Calls []CallChange
+	// CurrentRights is, when Changed has SectionConfig and the watcher has
+	// a user, the asnCurrentUserDynamicRights section the user sees on the
+	// contact, computed when the update is made (encoders do not ask the
+	// engine back per update).
+	CurrentRights *CurrentRights
 }
 
 // SubscribeOptions are the options of a subscription request.
@@ -95,7 +101,13 @@ type Watcher struct {
 // NewWatcher returns a watcher with no subscriptions.
 func (e *Engine) NewWatcher(cfg WatcherConfig) *Watcher {
 	e.watchers.Inc()
-	return &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1), notify: cfg.Notify}
+	w := &Watcher{engine: e, user: cfg.User, ready: make(chan struct{}, 1), notify: cfg.Notify}
+	if w.user != "" {
+		e.watchersByUser.Compute(w.user, func(old []*Watcher, _ bool) ([]*Watcher, bool) {
+			return append(old[:len(old):len(old)], w), false
+		})
+	}
+	return w
 }
 
 // User returns the watcher's user id.
@@ -289,6 +301,7 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		if u.Changed&SectionCalls != 0 {
 			u.Calls = w.diffCalls(&calls, s, view.Calls)
 		}
+		u.CurrentRights = w.currentRights(c.id, u.Changed)
 		dst = append(dst, u)
 	}
 	if len(added) > 0 {
@@ -384,6 +397,23 @@ func (w *Watcher) Close() {
 	w.subs = nil
 	w.seen = nil
 	w.engine.watchers.Dec()
+	if w.user != "" {
+		w.engine.watchersByUser.Compute(w.user, func(old []*Watcher, _ bool) ([]*Watcher, bool) {
+			i := slices.Index(old, w)
+			if i < 0 {
+				return old, len(old) == 0
+			}
+			next := slices.Delete(slices.Clone(old), i, i+1)
+			return next, len(next) == 0
+		})
+	}
+}
+
+// subscriptionsSnapshot returns a copy of the watcher's subscriptions.
+func (w *Watcher) subscriptionsSnapshot() []*subscription {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.subs)
 }
 
 // Subscriptions returns the number of contacts the watcher is subscribed to.
@@ -483,7 +513,20 @@ func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pen
 	dst = append(dst, Update{})
 	u := &dst[len(dst)-1]
 	u.ContactID, u.Changed, u.Snapshot, u.Calls = s.contact.id, changed, view, calls
+	u.CurrentRights = w.currentRights(s.contact.id, changed)
 	return dst
+}
+
+// currentRights returns the watcher's current-rights section on contact
+// when changed carries the configuration section (rare: rights and
+// directory changes), nil otherwise or for a system watcher. Lock order:
+// w.mu, then the contact's and the rights model's locks.
+func (w *Watcher) currentRights(contact string, changed Section) *CurrentRights {
+	if changed&SectionConfig == 0 || w.user == "" {
+		return nil
+	}
+	r := w.engine.CurrentRightsFor(w.user, contact)
+	return &r
 }
 
 // dropRemoved forgets a subscription whose contact was removed. Caller

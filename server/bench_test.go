@@ -33,6 +33,12 @@ func BenchmarkWebSocketFanout(b *testing.B) {
 	if v, err := strconv.ParseFloat(os.Getenv("PRESENCE_BENCH_RATE"), 64); err == nil && v > 0 {
 		rate = v
 	}
+	// PRESENCE_BENCH_COALESCE sets Config.WriteCoalesce ("-1ns" disables
+	// it) to compare windows in one session.
+	var coalesce time.Duration
+	if v, err := time.ParseDuration(os.Getenv("PRESENCE_BENCH_COALESCE")); err == nil {
+		coalesce = v
+	}
 	e, err := engine.New(engine.Config{})
 	if err != nil {
 		b.Fatal(err)
@@ -48,7 +54,7 @@ func BenchmarkWebSocketFanout(b *testing.B) {
 	if err := e.SetListRights("", engine.ScopeGlobal, "", engine.Everyone, mustLevel(engine.LevelCompany), false); err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Config{Engine: e, Authenticator: &testAuth{}, InvokeRate: 1000, KeepAliveInterval: time.Hour, Logger: quietLogger()})
+	s, err := New(Config{Engine: e, Authenticator: &testAuth{}, InvokeRate: 1000, KeepAliveInterval: time.Hour, Logger: quietLogger(), WriteCoalesce: coalesce})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -341,7 +341,7 @@ func (c *conn) subscribe(inv *protocol.Invoke, wrapped bool, a *protocol.AsnGetA
 	}
 	list := make([]protocol.AsnPresenceV2, len(snaps))
 	for i := range snaps {
-		pe := presenceEncoder{engine: c.srv.cfg.Engine, user: c.currentUser()}
+		pe := presenceEncoder{user: c.currentUser()}
 		pe.presence(&list[i], &snaps[i]) // a fresh encoder per entry: the list keeps its scratch
 	}
 	if inv.Operation.Legacy {

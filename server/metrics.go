@@ -26,6 +26,7 @@ type metrics struct {
 	bytesOut           atomic.Int64
 	writes             atomic.Int64
 	deliveries         atomic.Int64
+	encodes            atomic.Int64 // presence events encoded (not taken from the encode cache)
 	rejects            atomic.Int64
 	errors             atomic.Int64
 	slowConsumerCloses atomic.Int64
@@ -85,6 +86,9 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("presenced_bytes_out_total", "Bytes written to clients.", m.bytesOut.Load())
 	counter("presenced_writes_total", "Write system calls to clients.", m.writes.Load())
 	counter("presenced_deliveries_total", "Presence events written to clients.", m.deliveries.Load())
+	counter("presenced_encodes_total", "Presence update events encoded; the rest of the deliveries reused bytes from the encode cache.", m.encodes.Load())
+	counter("presenced_encode_cache_hits_total", "Presence events taken from the shared encode cache.", s.encoded.hits.Load())
+	counter("presenced_encode_cache_misses_total", "Cacheable presence events not in the encode cache (encoded, then cached).", s.encoded.misses.Load())
 	counter("presenced_rejects_total", "ROSE rejects sent.", m.rejects.Load())
 	counter("presenced_errors_total", "ROSE errors sent.", m.errors.Load())
 	counter("presenced_slow_consumer_closes_total", "Connections closed as slow consumers.", m.slowConsumerCloses.Load())

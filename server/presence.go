@@ -11,8 +11,7 @@ import (
 // scratch slices so that steady-state encoding does not allocate; one per
 // connection writer (not safe for concurrent use).
 type presenceEncoder struct {
-	engine   *engine.Engine
-	user     string // the watching user, for asnCurrentUserDynamicRights
+	user     string // the watching user (for log lines)
 	lines    []protocol.AsnPresenceLine
 	calls    []protocol.AsnPresenceCallV2
 	forwards []protocol.AsnPresenceForward
@@ -51,8 +50,7 @@ func (pe *presenceEncoder) presence(p *protocol.AsnPresenceV2, u *engine.Update)
 		}
 		pe.caps.CustomCapabilities = stringPairs(s.Capabilities.Custom)
 		p.ContactCapabilitiesEx = &pe.caps
-		if pe.user != "" && pe.engine != nil {
-			cur := pe.engine.CurrentRightsFor(pe.user, u.ContactID)
+		if cur := u.CurrentRights; cur != nil {
 			pe.rights = protocol.AsnActualUserDynamicRights{
 				MinPossibleRights: wireRights(u.ContactID, cur.Min),
 				MaxPossibleRights: wireRights(u.ContactID, cur.Max),

@@ -72,6 +72,15 @@ type Config struct {
 	// MaxBatchBytes is how many bytes of events the writer encodes before it
 	// writes (a batch larger than this is written in parts). Zero: 256 KiB.
 	MaxBatchBytes int
+	// WriteCoalesce is how long a connection writer that wakes for events
+	// only (no response queued) waits for more before it pulls and writes,
+	// so that one write carries several events (docs/CAPACITY.md measures
+	// it). Responses and closes cut the wait short. Zero means
+	// DefaultWriteCoalesce (off); negative also disables the wait.
+	WriteCoalesce time.Duration
+	// EncodeCacheOff makes every connection encode every event itself
+	// instead of sharing the bytes (the baseline of the writer benchmark).
+	EncodeCacheOff bool
 	// WriteTimeout bounds one write; a client that does not read for this
 	// long is closed as a slow consumer. Zero: 10 s.
 	WriteTimeout time.Duration
@@ -140,6 +149,7 @@ func (c *Config) defaults() error {
 	def(&c.MaxPendingBytes, 4<<20)
 	def(&c.MaxBatchBytes, 256<<10)
 	defD(&c.WriteTimeout, 10*time.Second)
+	defD(&c.WriteCoalesce, DefaultWriteCoalesce)
 	defD(&c.IdleTimeout, 60*time.Second)
 	defD(&c.KeepAliveInterval, 20*time.Second)
 	defD(&c.SessionTTL, 5*time.Minute)
@@ -156,6 +166,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics metrics
 	limits  limitState // connection caps and hardening counters (limits.go)
+	encoded encodeCache // presence events shared between connection writers
 	http    *fasthttp.Server
 
 	sessions *xsync.MapOf[string, *webSession] // UCWeb session id -> session

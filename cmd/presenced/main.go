@@ -52,6 +52,7 @@ type options struct {
 	maxSubsConn, invokeRate      int
 	maxPending                   int
 	writeTimeout, idleTimeout    time.Duration
+	writeCoalesce                time.Duration
 	shutdownTimeout              time.Duration
 }
 
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxSubsConn, "max-subscriptions-per-conn", 20000, "subscriptions per connection")
 	fs.IntVar(&o.invokeRate, "invoke-rate", 200, "sustained invokes per second per connection")
 	fs.IntVar(&o.maxPending, "max-pending-bytes", 4<<20, "slow-consumer budget of queued bytes per connection")
+	fs.DurationVar(&o.writeCoalesce, "write-coalesce", 0, "how long a connection writer waits for more events before writing (0: off, the measured default; see docs/CAPACITY.md)")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "a client that does not read for this long is closed")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "a client that sends nothing for this long is closed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for clients")
@@ -182,7 +184,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
-		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
+		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes, WriteCoalesce: o.writeCoalesce,
 		MaxConnections: o.maxConns, MaxUnauthenticated: o.maxUnauth, LoginTimeout: o.loginTimeout,
 		MaxStringBytes: o.maxStringBytes, MaxNoteBytes: o.maxNoteBytes,
 		AllowedOrigins: splitList(o.allowedOrigins),
