@@ -343,3 +343,156 @@ func TestOwnerIsStableAndSpread(t *testing.T) {
 		t.Fatal("encode")
 	}
 }
+
+// TestFailover kills node c (no goodbye: its lease runs out) while writers
+// on a and b change notes and absent states of contacts c owns and source
+// events keep coming; every acknowledged change must survive, c's contacts
+// get new owners, and watchers (including c's clients reconnected to b)
+// converge.
+func TestFailover(t *testing.T) {
+	ids := contactIDs(24)
+	_, nodes := startCluster(t, ids)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	var ofC []string
+	for _, id := range ids {
+		if a.node.Owner(id) == "c" {
+			ofC = append(ofC, id)
+		}
+		if _, err := a.engine.SetDynamicRights(id, id, watcherUser, engine.LevelPersonal, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ofC) == 0 {
+		t.Fatal("c owns nothing")
+	}
+	written := ids[:12] // contacts owned by a, b and c
+	for _, id := range ofC {
+		if !contains(written, id) {
+			written = append(written, id)
+		}
+	}
+	waitFor(t, 10*time.Second, "rights on every node", func() bool {
+		for _, n := range nodes {
+			if n.engine.EffectiveRights(watcherUser, written[0]) != mustLevel(t, engine.LevelPersonal) {
+				return false
+			}
+		}
+		return true
+	})
+	watchers := []*recorder{newRecorder(t, a.engine, ids), newRecorder(t, b.engine, ids), newRecorder(t, c.engine, ids)}
+
+	type acked struct {
+		note   string
+		absent engine.AbsentKind
+	}
+	var mu sync.Mutex
+	last := map[string]acked{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var failures []string
+	for i, id := range written {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			via := []*testNode{a, b}[i%2]
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				note := fmt.Sprintf("note %d", k)
+				kind := []engine.AbsentKind{engine.AbsentBusy, engine.AbsentAvailable, engine.AbsentOutOfOffice}[k%3]
+				err := via.engine.SetNote(id, note)
+				if err == nil {
+					err = via.engine.SetAbsentState(id, engine.AbsentState{Kind: kind})
+				}
+				if err == nil {
+					err = via.node.ApplyEvent(&ingest.Event{Op: ingest.OpSetLine, Contact: id,
+						Line: engine.Line{URI: "tel:" + id, Number: fmt.Sprint(k), State: engine.LineState(1 + k%2)}})
+				}
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, fmt.Sprintf("%s: %v", id, err))
+					mu.Unlock()
+					return
+				}
+				last[id] = acked{note, kind}
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	killed := time.Now()
+	c.node.Kill()
+	reownedc := make(chan time.Duration, 1)
+	go func() {
+		for {
+			moved := true
+			for _, id := range ofC {
+				moved = moved && a.node.Owner(id) != "c" && b.node.Owner(id) != "c"
+			}
+			if moved {
+				reownedc <- time.Since(killed)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	// c's clients reconnect to b.
+	watchers[2] = newRecorder(t, b.engine, ids)
+	time.Sleep(1500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	writesDone := time.Since(killed)
+	if len(failures) > 0 {
+		t.Fatalf("acknowledgements failed: %v", failures)
+	}
+	survivors := map[string]*testNode{"a": a, "b": b}
+	var reowned time.Duration
+	select {
+	case reowned = <-reownedc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("c's contacts were not re-owned")
+	}
+	stopped := time.Now()
+	waitFor(t, 30*time.Second, "every acknowledged change on owners and watchers", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range written {
+			want := last[id]
+			owner := survivors[a.node.Owner(id)]
+			s, _ := owner.engine.Snapshot(id)
+			if s.Note.Text != want.note || s.Absent.Kind != want.absent {
+				return false
+			}
+			for _, w := range watchers {
+				w.pull()
+				got := w.get(id)
+				if got == nil || got.Note.Text != want.note || got.Absent.Kind != want.absent || !reflect.DeepEqual(got.Lines, s.Lines) {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	converged := time.Since(stopped)
+	for _, w := range watchers {
+		if len(w.errors) > 0 {
+			t.Fatalf("exact delivery broken: %v", w.errors)
+		}
+	}
+	t.Logf("c owned %d contacts; writes ran %v after the kill; re-owned after %v; converged %v after the last acknowledged write (lease 700 ms); forward retries a=%d b=%d",
+		len(ofC), writesDone.Round(time.Millisecond), reowned.Round(time.Millisecond), converged.Round(time.Millisecond),
+		a.node.Counters().ForwardRetries.Load(), b.node.Counters().ForwardRetries.Load())
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

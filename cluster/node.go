@@ -92,7 +92,7 @@ type Node struct {
 
 	// interest: contacts local watchers subscribed to (sticky), with the
 	// NATS subscription of each.
-	interest *xsync.MapOf[string, *nats.Subscription]
+	interest  *xsync.MapOf[string, *nats.Subscription]
 	replicaIn chan *nats.Msg
 	// remote: contacts this node owns that another node is interested in.
 	remote *xsync.MapOf[string, struct{}]
