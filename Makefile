@@ -3,7 +3,7 @@ GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
 # Packages with concurrent code: their tests also run under the race detector.
-RACE_PKGS = ./engine/... ./server/... ./store/... ./sim/... ./cmd/...
+RACE_PKGS = ./engine/... ./server/... ./store/... ./sim/... ./cmd/... ./cluster/...
 BENCH_PKGS = ./engine/ ./protocol/ ./store/ ./server/auth/ ./sim/model/
 BENCHTIME ?= 1s
 

@@ -70,6 +70,7 @@ type Engine struct {
 	sched   scheduler
 	rights  *rightsModel
 	persist persistence
+	cluster clusterSeam
 
 	watchers      *xsync.Counter
 	subscriptions *xsync.Counter

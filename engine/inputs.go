@@ -128,6 +128,9 @@ func (e *Engine) SetImages(id string, small, large []byte) error {
 	if e.lookup(id) == nil {
 		return ErrUnknownContact
 	}
+	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeImages, Contact: id, Small: si, Large: li} }); forwarded {
+		return err
+	}
 	return e.durably(id, func() []Change { return []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}} }, func() error {
 		return e.setImages(id, si, li)
 	})
@@ -392,6 +395,9 @@ func (e *Engine) SetAbsentState(id string, st AbsentState) error {
 	if st.Kind != AbsentNotSet {
 		change.Absent = &st
 	}
+	if forwarded, err := e.route(id, func() Change { return change }); forwarded {
+		return err
+	}
 	return e.durably(id, func() []Change { return []Change{change} }, func() error { return e.setAbsentState(id, st) })
 }
 
@@ -431,6 +437,9 @@ func (e *Engine) RestoreNote(id string, note Note) error {
 	var value *Note // one allocation shared by the change record and the snapshot
 	if note.Text != "" {
 		value = &note
+	}
+	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeNote, Contact: id, Note: value} }); forwarded {
+		return err
 	}
 	return e.durably(id, func() []Change { return []Change{{Kind: ChangeNote, Contact: id, Note: value}} }, func() error {
 		return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {

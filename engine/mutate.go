@@ -61,6 +61,7 @@ func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error 
 	e.fanout(c, changed, batch)
 	c.mu.Unlock()
 	c.shard.updates.Add(1)
+	e.published(c.id)
 	return nil
 }
 

@@ -232,6 +232,7 @@ func (w *Watcher) Subscribe(ids []string, opts SubscribeOptions, dst []Update) (
 		ret = SectionsContact
 	}
 	e := w.engine
+	e.subscribing(ids) // a cluster brings replicas up to date (before w.mu: it may wait)
 	w.mu.Lock()
 	locked := true
 	defer func() {

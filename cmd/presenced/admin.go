@@ -96,6 +96,10 @@ func adminHandler(st *store.Store, token string, log *slog.Logger) http.Handler 
 		fmt.Fprint(w, strings.Join(redactArgs(os.Args), "\x00"))
 	})
 	mux.HandleFunc("/admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		if st == nil {
+			http.Error(w, "cluster mode: user-set state is in JetStream (back up its stream)", http.StatusNotFound)
+			return
+		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if n, err := st.Backup(w); err != nil {
 			log.Error("backup failed", "bytes", n, "error", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/ucpresence/presence/cluster"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server/auth"
 	"github.com/ucpresence/presence/server/ingest"
@@ -17,7 +18,7 @@ import (
 // ingestRoutes mounts the ingest API at /ingest/v1/events (POST, NDJSON) and
 // /ingest/v1/stream (WebSocket). A source authenticates with the configured
 // ingest token, or with a bearer token of an administrator user.
-func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, stringLimits stringLimits, log *slog.Logger) (map[string]fasthttp.RequestHandler, func(io.Writer), *ingest.Handler, error) {
+func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, stringLimits stringLimits, log *slog.Logger, node *cluster.Node) (map[string]fasthttp.RequestHandler, func(io.Writer), *ingest.Handler, error) {
 	authorize := func(presented string) error {
 		if token != "" && subtle.ConstantTimeCompare([]byte(presented), []byte(token)) == 1 {
 			return nil
@@ -31,7 +32,11 @@ func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, stringL
 		}
 		return nil
 	}
-	h, err := ingest.New(ingest.Config{Engine: e, Authorize: authorize, Logger: log, MaxStringBytes: stringLimits.strings, MaxNoteBytes: stringLimits.notes})
+	cfg := ingest.Config{Engine: e, Authorize: authorize, Logger: log, MaxStringBytes: stringLimits.strings, MaxNoteBytes: stringLimits.notes}
+	if node != nil {
+		cfg.Route = node.ApplyEvent // applied on each contact's owner
+	}
+	h, err := ingest.New(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ucpresence/presence/cluster"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server"
 	"github.com/ucpresence/presence/server/auth"
@@ -54,6 +55,7 @@ type options struct {
 	writeTimeout, idleTimeout    time.Duration
 	writeCoalesce                time.Duration
 	shutdownTimeout              time.Duration
+	cluster, nodeID              string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -87,6 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 10*time.Second, "a client that does not read for this long is closed")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "a client that sends nothing for this long is closed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for clients")
+	fs.StringVar(&o.cluster, "cluster", "", "NATS URL of the cluster (nats://host:4222, docs/CLUSTER.md); empty runs a single node with the local store")
+	fs.StringVar(&o.nodeID, "node-id", defaultNodeID(), "this node's id in the cluster (letters, digits, '-', '_')")
 	// Environment variables first, flags override.
 	fs.VisitAll(func(f *flag.Flag) {
 		if v, ok := os.LookupEnv("PRESENCED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))); ok {
@@ -164,21 +168,34 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if err := dir.Apply(e); err != nil {
 		return fmt.Errorf("applying directory %s: %w", dir.File(), err)
 	}
-	st, err := store.Open(store.Config{Dir: o.dataDir})
-	if err != nil {
-		return err // names the file and what to do (store.ErrCorrupt, ErrLocked, ...)
+	var st *store.Store // single node: user-set state in the local store
+	var node *cluster.Node
+	if o.cluster != "" {
+		// Cluster: user-set state in JetStream, installed by the node.
+		if node, err = joinCluster(o, e, log); err != nil {
+			return err
+		}
+		defer node.Close()
+	} else {
+		st, err = store.Open(store.Config{Dir: o.dataDir})
+		if err != nil {
+			return err // names the file and what to do (store.ErrCorrupt, ErrLocked, ...)
+		}
+		defer st.Close()
+		restored, err := store.Restore(st, e)
+		if err != nil {
+			return fmt.Errorf("restoring from %s: %w", st.Path(), err)
+		}
+		e.SetPersister(store.EnginePersister{Store: st})
+		log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
+			"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
 	}
-	defer st.Close()
-	restored, err := store.Restore(st, e)
-	if err != nil {
-		return fmt.Errorf("restoring from %s: %w", st.Path(), err)
-	}
-	e.SetPersister(store.EnginePersister{Store: st})
-	log.Info("store loaded", "path", st.Path(), "rights", restored.Rights, "absent_states", restored.AbsentStates,
-		"notes", restored.Notes, "challenges", restored.Challenges, "images", restored.Images, "skipped", restored.Skipped)
-	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, stringLimits{strings: o.maxStringBytes, notes: o.maxNoteBytes}, log)
+	routes, ingestMetrics, ingestHandler, err := ingestRoutes(e, authn, o.ingestToken, stringLimits{strings: o.maxStringBytes, notes: o.maxNoteBytes}, log, node)
 	if err != nil {
 		return err
+	}
+	if node != nil {
+		routes["/healthz"] = clusterHealth(node)
 	}
 	srv, err := server.New(server.Config{
 		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,

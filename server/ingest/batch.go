@@ -74,6 +74,7 @@ type Result struct {
 // pool of them.
 type BatchApplier struct {
 	engine *engine.Engine
+	route  func(*Event) error // Config.Route; nil: Apply to engine
 	limits Limits
 	dec    Decoder
 	ev     Event
@@ -118,7 +119,9 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 		if err == nil {
 			err = a.limits.checkSizes(line, &a.ev)
 		}
-		if err == nil {
+		if err == nil && a.route != nil {
+			err = a.route(&a.ev)
+		} else if err == nil {
 			err = Apply(a.engine, &a.ev)
 		}
 		if err == nil {

@@ -24,6 +24,10 @@ type Config struct {
 	// admits it. Required (a func returning nil admits everyone); called
 	// concurrently.
 	Authorize func(token string) error
+	// Route, when set, applies each event instead of Apply(Engine, ev): a
+	// cluster node forwards it to the contact's owner (package cluster).
+	// It must be done with ev when it returns (the decoder reuses it).
+	Route func(ev *Event) error
 	// MaxBatchBytes is the largest HTTP body or WebSocket message in bytes.
 	// Zero means 8 MiB. The fasthttp Server's MaxRequestBodySize must be
 	// larger, or fasthttp answers an oversize body itself, without JSON.
@@ -111,7 +115,9 @@ func New(cfg Config) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.workers.New = func() any {
-		return &worker{applier: NewBatchApplier(h.engine, h.limits), out: make([]byte, 0, 512)}
+		a := NewBatchApplier(h.engine, h.limits)
+		a.route = cfg.Route
+		return &worker{applier: a, out: make([]byte, 0, 512)}
 	}
 	h.upgrader = websocket.FastHTTPUpgrader{
 		ReadBufferSize:  64 << 10, // a 1,000-event batch is ~150 KiB: few reads per message

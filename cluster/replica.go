@@ -1,0 +1,214 @@
+package cluster
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ucpresence/presence/engine"
+)
+
+type natsSub = nats.Subscription
+
+// interestReply answers an interest request: the current snapshot of every
+// contact the owner owns, and the ids it does not own (yet).
+type interestReply struct {
+	Snapshots []*engine.Snapshot
+	NotOwner  []string
+}
+
+// subscribing is the engine hook run before a local watcher subscribes:
+// the node subscribes once to each new contact's subject and fetches the
+// current snapshot from its owner, so the watcher's first view is the
+// owner's and later versions arrive in order.
+func (n *Node) subscribing(ids []string) {
+	var fresh []string
+	for _, id := range ids {
+		if _, ok := n.interest.Load(id); ok {
+			continue
+		}
+		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
+		if err != nil {
+			n.log.Warn("cannot subscribe to a contact", "contact", id, "error", err)
+			continue
+		}
+		if _, loaded := n.interest.LoadOrStore(id, sub); loaded {
+			_ = sub.Unsubscribe() // another watcher was first
+			continue
+		}
+		fresh = append(fresh, id)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	// The subscriptions reach the server before the owner reads the
+	// snapshot it answers with: no version falls between the two.
+	_ = n.nc.FlushTimeout(n.cfg.RequestTimeout)
+	n.requestInterest(fresh)
+}
+
+// requestInterest asks the owners of ids (other than this node) for their
+// snapshots and registers the interest there; ids an owner refused (views
+// differ for a moment) are retried in the background.
+func (n *Node) requestInterest(ids []string) {
+	if left := n.askOwners(ids); len(left) > 0 {
+		go n.retryInterest(left)
+	}
+}
+
+func (n *Node) retryInterest(ids []string) {
+	deadline := time.Now().Add(n.cfg.ForwardDeadline)
+	for len(ids) > 0 && time.Now().Before(deadline) {
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(n.cfg.Heartbeat / 4):
+		}
+		ids = n.askOwners(ids)
+	}
+	if len(ids) > 0 {
+		n.log.Warn("owners did not answer interest", "contacts", len(ids))
+	}
+}
+
+// askOwners sends one interest request per owner and returns the ids to
+// ask again.
+func (n *Node) askOwners(ids []string) (retry []string) {
+	byOwner := map[string][]string{}
+	members := n.view.Load().members
+	for _, id := range ids {
+		if o := ownerOf(members, id); o != n.id {
+			byOwner[o] = append(byOwner[o], id)
+		}
+	}
+	for owner, list := range byOwner {
+		body, _ := json.Marshal(list)
+		msg, err := n.nc.Request(n.subject("node", owner, "interest"), body, n.cfg.RequestTimeout)
+		if err != nil {
+			retry = append(retry, list...)
+			continue
+		}
+		var reply interestReply
+		if err := json.Unmarshal(msg.Data, &reply); err != nil {
+			n.log.Warn("bad interest reply", "owner", owner, "error", err)
+			retry = append(retry, list...)
+			continue
+		}
+		for _, s := range reply.Snapshots {
+			n.installReplica(s)
+		}
+		retry = append(retry, reply.NotOwner...)
+	}
+	return retry
+}
+
+// serveInterest answers another node's interest request.
+func (n *Node) serveInterest(msg *nats.Msg) {
+	var ids []string
+	if err := json.Unmarshal(msg.Data, &ids); err != nil {
+		return
+	}
+	var reply interestReply
+	n.ownership.RLock()
+	for _, id := range ids {
+		if !n.Owns(id) {
+			reply.NotOwner = append(reply.NotOwner, id)
+			continue
+		}
+		// Interest first, then the snapshot: a version published between
+		// the two is both answered and published; the replica keeps one.
+		n.remote.Store(id, struct{}{})
+		if s, ok := n.engine.Snapshot(id); ok {
+			reply.Snapshots = append(reply.Snapshots, s)
+		}
+	}
+	n.ownership.RUnlock()
+	body, _ := json.Marshal(&reply)
+	_ = msg.Respond(body)
+}
+
+// published is the engine hook after a contact published a version.
+func (n *Node) published(id string) {
+	if _, ok := n.remote.Load(id); ok {
+		n.markDirty(id)
+	}
+}
+
+func (n *Node) markDirty(id string) {
+	n.dirty.Store(id, struct{}{})
+	select {
+	case n.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+// publisher sends the latest snapshot of each dirty contact: a contact that
+// changed several times since the last round is sent once, at its latest
+// version (a slow link gets the latest state, not a queue).
+func (n *Node) publisher() {
+	defer n.done.Done()
+	var ids []string
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.wakeup:
+		}
+		ids = ids[:0]
+		n.dirty.Range(func(id string, _ struct{}) bool {
+			ids = append(ids, id)
+			return true
+		})
+		for _, id := range ids {
+			n.dirty.Delete(id)
+			s, ok := n.engine.Snapshot(id)
+			if !ok {
+				continue
+			}
+			body, err := json.Marshal(s)
+			if err != nil {
+				n.log.Error("cannot encode a snapshot", "contact", id, "error", err)
+				continue
+			}
+			if err := n.nc.Publish(n.contactSubject(id), body); err == nil {
+				n.stats.Published.Add(1)
+			}
+		}
+	}
+}
+
+// replicaLoop installs the snapshots published on the contact subjects
+// this node subscribed to; one goroutine keeps each contact's order.
+func (n *Node) replicaLoop() {
+	defer n.done.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case msg := <-n.replicaIn:
+			s := new(engine.Snapshot)
+			if err := json.Unmarshal(msg.Data, s); err != nil {
+				n.log.Warn("bad snapshot", "subject", msg.Subject, "error", err)
+				continue
+			}
+			n.installReplica(s)
+		}
+	}
+}
+
+func (n *Node) installReplica(s *engine.Snapshot) {
+	if n.Owns(s.ContactID) {
+		n.stats.ReplicaStale.Add(1) // an earlier owner's late publish
+		return
+	}
+	ok, err := n.engine.ApplyReplica(s)
+	switch {
+	case err != nil:
+		n.log.Warn("cannot install a replica", "contact", s.ContactID, "error", err)
+	case ok:
+		n.stats.ReplicaApplied.Add(1)
+	default:
+		n.stats.ReplicaStale.Add(1)
+	}
+}
