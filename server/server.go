@@ -165,7 +165,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics metrics
-	limits  limitState // connection caps and hardening counters (limits.go)
+	limits  limitState  // connection caps and hardening counters (limits.go)
 	encoded encodeCache // presence events shared between connection writers
 	http    *fasthttp.Server
 
