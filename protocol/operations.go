@@ -210,6 +210,13 @@ var operationTable = []*Operation{
 		0, "asnAbsentStateReset", "AsnAbsentStateResetArgument", "AsnAbsentStateResetResult", true),
 	eventOperation[AsnUpdateMyAbsentStateArgument](
 		0, "asnUpdateMyAbsentState", "AsnUpdateMyAbsentStateArgument", ServerToClient, true),
+	// Rights list and challenge (types_rights_settings.go).
+	invokeOperation[AsnGetSettingsDynamicRightsArgument, AsnGetSettingsDynamicRightsResult](
+		0, "asnGetSettingsDynamicRights", "AsnGetSettingsDynamicRightsArgument", "AsnGetSettingsDynamicRightsResult", true),
+	eventOperation[AsnRequestMyPresenceRightsChallengeArgument](
+		0, "asnRequestMyPresenceRightsChallenge", "AsnRequestMyPresenceRightsChallengeArgument", ClientToServer, true),
+	eventOperation[AsnMyPresenceRightsChallengeArgument](
+		0, "asnMyPresenceRightsChallenge", "AsnMyPresenceRightsChallengeArgument", ServerToClient, true),
 }
 
 // Lookup indexes, built once from operationTable; read-only afterwards.

@@ -48,7 +48,8 @@ func TestOperationTable(t *testing.T) {
 		}
 	}
 	for _, legacy := range []string{"asnGetAndSubscribePresence", "asnUpdatePresence", "asnAbsentStateSetUser",
-		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState"} {
+		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState",
+		"asnGetSettingsDynamicRights", "asnRequestMyPresenceRightsChallenge", "asnMyPresenceRightsChallenge"} {
 		operation, ok := OperationByName(legacy)
 		if !ok || operation.ID != 0 || !operation.Legacy {
 			t.Errorf("legacy %s: %+v %v", legacy, operation, ok)
@@ -57,8 +58,8 @@ func TestOperationTable(t *testing.T) {
 	if _, ok := OperationByID(0); ok {
 		t.Errorf("id 0 must not resolve")
 	}
-	if len(Operations()) != len(want)+8 {
-		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+8)
+	if len(Operations()) != len(want)+11 {
+		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+11)
 	}
 }
 
