@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -114,7 +115,7 @@ func main() {
 }
 
 // started reports the bound addresses (tests listen on port 0).
-type started struct{ HTTP, TCP, Admin string }
+type started struct{ HTTP, TCP, Admin, Board string }
 
 func run(ctx context.Context, o *options, ready func(started)) error {
 	var level slog.Level
@@ -158,15 +159,24 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if err != nil {
 		return err
 	}
+	var boardServer atomic.Pointer[server.Server]
+	boardRouteMap, boardIndex, err := boardRoutes(dir, &boardServer) // board.go
+	if err != nil {
+		return err
+	}
+	for path, h := range boardRouteMap {
+		routes[path] = h
+	}
 	srv, err := server.New(server.Config{
 		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
-		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes,
+		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes, Index: boardIndex,
 	})
 	if err != nil {
 		return err
 	}
+	boardServer.Store(srv)
 	srv.AddMetrics(ingestMetrics)
 	errc := make(chan error, 3)
 	var addrs started
@@ -206,7 +216,10 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		go func() { _ = ps.Serve(l) }()
 		defer ps.Close()
 	}
-	log.Info("presenced started", "http", addrs.HTTP, "tcp", addrs.TCP, "pprof", o.pprofAddr, "directory", dir.File(), "users", dir.Len())
+	if addrs.HTTP != "" {
+		addrs.Board = "http://" + addrs.HTTP + "/board/"
+	}
+	log.Info("presenced started", "board", addrs.Board, "http", addrs.HTTP, "tcp", addrs.TCP, "pprof", o.pprofAddr, "directory", dir.File(), "users", dir.Len())
 	if ready != nil {
 		ready(addrs)
 	}
