@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/internal/browsertest"
+	"github.com/ucpresence/presence/server/auth"
 )
 
 // presencedProcess is presenced run in-process by run(), as main does.
@@ -23,9 +24,10 @@ type presencedProcess struct {
 
 // startPresenced runs presenced with the demo directory on httpAddr
 // ("127.0.0.1:0" for any port) and the store in dataDir.
-func startPresenced(t *testing.T, httpAddr, dataDir string) *presencedProcess {
+func startPresenced(t *testing.T, httpAddr, dataDir string, extra ...string) *presencedProcess {
 	t.Helper()
-	o, err := parseFlags([]string{"-http", httpAddr, "-tcp=", "-pprof=", "-log-level", "warn", "-data", dataDir, "-ingest-token", "board-test"}, io.Discard)
+	args := append([]string{"-http", httpAddr, "-tcp=", "-pprof=", "-log-level", "warn", "-data", dataDir, "-ingest-token", "board-test"}, extra...)
+	o, err := parseFlags(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +144,7 @@ func TestBoardInBrowser(t *testing.T) {
 	browsertest.WaitFor(t, alicePage, stateOf(bob)+` === 'out of office'`, liveBudget)
 	browsertest.WaitFor(t, bobPage, `document.getElementById('my-state').textContent === 'out of office'`, 10*time.Second)
 
-	// 3. A rights challenge: judy is not in the demo's rights lists for a
-	// new contact added by ingest; when the newcomer's contact is watched
-	// by alice's page... The demo gives everyone Company on everyone, so
-	// remove alice's global grant path instead: bob blocks alice, then
-	// removes the entry; alice's next subscribe would challenge only
-	// without the global list. The challenge flow itself is covered by
-	// server/rights_settings_test.go; here the page's rights list is used.
+	// 3. Bob's rights list, as the demo directory sets it.
 	browsertest.Eval[bool](t, bobPage, `document.querySelector('[data-view="rights-view"]').click(); true`)
 	browsertest.WaitFor(t, bobPage, `!!document.querySelector('#rights-list tr[data-remote="`+alice+`"]')`, 10*time.Second)
 	level := browsertest.Eval[string](t, bobPage, `document.querySelector('#rights-list tr[data-remote="`+alice+`"] select').selectedOptions[0].textContent`)
@@ -182,5 +178,37 @@ func TestBoardInBrowser(t *testing.T) {
 	took = browsertest.WaitFor(t, alicePage, stateOf(bob)+` === 'on the phone: ringing'`, liveBudget)
 	t.Logf("after the restart, ingest -> alice's page: %v", took)
 	t.Logf("screenshots in %s", filepath.Clean(out))
-	_ = os.Getenv // keep imports stable when the block above changes
+}
+
+// TestBoardRightsChallengeInBrowser: without the demo's global Company
+// list, bob's board subscribing to alice starts a rights challenge; it
+// appears live on alice's page, she grants Team, and bob's page shows her
+// presence within the live budget.
+func TestBoardRightsChallengeInBrowser(t *testing.T) {
+	yaml := string(auth.DemoDirectoryYAML())
+	const global = "  global:\n    \"*\": company\n"
+	if !strings.Contains(yaml, global) {
+		t.Fatal("the demo directory no longer has the global list this test removes")
+	}
+	file := filepath.Join(t.TempDir(), "users.yaml")
+	if err := os.WriteFile(file, []byte(strings.Replace(yaml, global, "", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startPresenced(t, "127.0.0.1:0", t.TempDir(), "-directory", file)
+	const bob, alice = "sip:bob@example.com", "sip:alice@example.com"
+	browser := browsertest.New(t)
+	alicePage := browser
+	bobPage := browsertest.NewTab(t, browser)
+	boardLogin(t, alicePage, p.addrs.Board, "alice")
+	boardLogin(t, bobPage, p.addrs.Board, "bob")
+	if st := browsertest.Eval[string](t, bobPage, stateOf(alice)); st != "not shared" {
+		t.Fatalf("bob sees alice as %q before she answers", st)
+	}
+	browsertest.WaitFor(t, alicePage, `!!document.querySelector('#challenge-list [data-challenger="`+bob+`"]') && !document.getElementById('challenges').hidden`, 10*time.Second)
+	browsertest.Screenshot(t, alicePage, "board-challenge.png")
+	browsertest.Eval[bool](t, alicePage, `document.querySelector('#challenge-list [data-challenger="`+bob+`"] button[aria-label$=" team"]').click(); true`)
+	took := browsertest.WaitFor(t, bobPage, stateOf(alice)+` === 'available'`, liveBudget)
+	t.Logf("alice grants team -> bob's page: %v", took)
+	browsertest.WaitFor(t, alicePage, `document.getElementById('challenges').hidden`, 10*time.Second)
+	browsertest.WaitFor(t, alicePage, `(document.querySelector('#rights-list tr[data-remote="`+bob+`"] select') || {selectedOptions: [{}]}).selectedOptions[0].textContent === 'team'`, 10*time.Second)
 }
