@@ -3,6 +3,7 @@
 // calendars and other sources, /metrics and /healthz.
 //
 //	presenced [flags]                 serve (with no flags: the embedded demo directory on loopback)
+//	presenced demo [flags]            the demo directory, a simulated office and the board's URL
 //	presenced hash-password           read a password on stdin, print its hash for the directory file
 //	presenced token USER              print a bearer token for USER (load tests)
 //	presenced backup -out FILE        a consistent snapshot of the running server's store
@@ -94,6 +95,8 @@ func main() {
 			os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
 		case "token":
 			os.Exit(issueToken(os.Args[2:], os.Stdout, os.Stderr))
+		case "demo":
+			os.Exit(demo(os.Args[2:], os.Stdout, os.Stderr)) // demo.go
 		case "backup", "restore", "verify":
 			os.Exit(storeCommand(os.Args[1], os.Args[2:], os.Stdout, os.Stderr))
 		}
