@@ -168,7 +168,11 @@ func (s *simulatedOffice) setup(now time.Time) []map[string]any {
 		start := now.Add(time.Duration(30+s.rand.IntN(240)) * time.Second)
 		out = append(out, s.meeting(p.id, start))
 	}
-	monday := now.AddDate(0, 0, (8-int(now.Weekday()))%7+1)
+	days := (8 - int(now.Weekday())) % 7 // to the next Monday; a week on a Monday
+	if days == 0 {
+		days = 7
+	}
+	monday := now.AddDate(0, 0, days)
 	monday = time.Date(monday.Year(), monday.Month(), monday.Day(), 8, 0, 0, 0, time.Local)
 	out = append(out,
 		ev("setAbsent", "sip:ivan@example.com", "absent", map[string]any{"kind": "outOfOffice", "to": isoTime(monday), "reachability": "vacation"}),

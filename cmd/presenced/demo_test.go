@@ -51,7 +51,7 @@ func TestDemoPrintsTheBoardAndDrivesChanges(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		v := regexp.MustCompile(`(?m)^`+name+` (\d+)$`).FindSubmatch(body)
+		v := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(body)
 		if v == nil {
 			t.Fatalf("no %s in /metrics", name)
 		}

@@ -1,7 +1,8 @@
 // app.js: the board's page. Every piece of data from the server is put
-// into the page with textContent or as a property (never innerHTML), so a
+// into the page with textContent or as a property, never parsed as markup, so a
 // note like "<script>…" shows as text.
 import { RoseClient, ProtocolError } from './rose.js';
+import * as presence from './presence.js';
 import {
   describe, merge, photoOf, displayName, initials, LEVELS, levelOf, AGENT_STATES, SUBSCRIBE_FLAGS,
 } from './presence.js';
@@ -399,4 +400,4 @@ for (const tab of document.querySelectorAll('.tab')) {
 setInterval(() => { for (const id of state.contacts.keys()) render(id); applyFilter(); renderMe(); }, 60000);
 
 // Tests read this to see the page's own view of a contact.
-window.board = { state, client };
+window.board = { state, client, presence };

@@ -161,7 +161,7 @@ export class Operator {
     const el = this.elements.get(chart.id);
     el.value.textContent = format(v, chart.unit);
     const values = s.filter((x) => x != null);
-    const max = Math.max(1e-9, ...values);
+    const max = 1.25 * Math.max(1e-9, ...values); // headroom: a constant draws below the top
     const points = [];
     s.forEach((x, i) => {
       if (x == null) return;
@@ -169,6 +169,6 @@ export class Operator {
       points.push(px.toFixed(1) + ',' + (38 - (36 * x) / max).toFixed(1));
     });
     el.line.setAttribute('points', points.join(' '));
-    el.svg.setAttribute('aria-label', chart.title + ': now ' + format(v, chart.unit) + ', highest ' + format(values.length ? max : null, chart.unit) + ' in the last ' + Math.round((s.length * SAMPLE_MS) / 1000) + ' s');
+    el.svg.setAttribute('aria-label', chart.title + ': now ' + format(v, chart.unit) + ', highest ' + format(values.length ? max / 1.25 : null, chart.unit) + ' in the last ' + Math.round((s.length * SAMPLE_MS) / 1000) + ' s');
   }
 }
