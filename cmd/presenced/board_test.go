@@ -153,13 +153,13 @@ func TestBoardInBrowser(t *testing.T) {
 	}
 
 	out := browsertest.OutputDir(t)
-	browsertest.Screenshot(t, bobPage, "board-rights.png")
-	browsertest.Screenshot(t, alicePage, "board.png")
+	browsertest.Screenshot(t, bobPage, "board-rights.jpg")
+	browsertest.Screenshot(t, alicePage, "board.jpg")
 
 	// 4. The operator view (alice is the administrator).
 	browsertest.Eval[bool](t, alicePage, `document.getElementById('operator-tab').click(); true`)
 	browsertest.WaitFor(t, alicePage, `document.querySelector('[data-chart="connections"] .value').textContent === '2'`, 30*time.Second)
-	browsertest.Screenshot(t, alicePage, "operator.png")
+	browsertest.Screenshot(t, alicePage, "operator.jpg")
 	if hidden := browsertest.Eval[bool](t, bobPage, `document.getElementById('operator-tab').hidden`); !hidden {
 		t.Fatal("bob, not an administrator, is offered the operator view")
 	}
@@ -205,7 +205,7 @@ func TestBoardRightsChallengeInBrowser(t *testing.T) {
 		t.Fatalf("bob sees alice as %q before she answers", st)
 	}
 	browsertest.WaitFor(t, alicePage, `!!document.querySelector('#challenge-list [data-challenger="`+bob+`"]') && !document.getElementById('challenges').hidden`, 10*time.Second)
-	browsertest.Screenshot(t, alicePage, "board-challenge.png")
+	browsertest.Screenshot(t, alicePage, "board-challenge.jpg")
 	browsertest.Eval[bool](t, alicePage, `document.querySelector('#challenge-list [data-challenger="`+bob+`"] button[aria-label$=" team"]').click(); true`)
 	took := browsertest.WaitFor(t, bobPage, stateOf(alice)+` === 'available'`, liveBudget)
 	t.Logf("alice grants team -> bob's page: %v", took)
