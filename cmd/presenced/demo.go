@@ -208,11 +208,13 @@ func (s *simulatedOffice) step(ctx context.Context, now time.Time) []map[string]
 				"remoteNumber": fmt.Sprintf("+49899%05d", s.rand.IntN(100000)), "outbound": false})
 		}
 		talk := time.Duration(4+s.rand.IntN(12)) * time.Second
+		// Built here: the timers' goroutine must not touch s.rand.
+		later := []struct {
+			after time.Duration
+			event map[string]any
+		}{{3 * time.Second, call("connected")}, {talk, ev("removeCall", p.id, "connectionId", id)}}
 		go func() {
-			for _, step := range []struct {
-				after time.Duration
-				event map[string]any
-			}{{3 * time.Second, call("connected")}, {talk, ev("removeCall", p.id, "connectionId", id)}} {
+			for _, step := range later {
 				select {
 				case <-ctx.Done():
 					return
