@@ -56,6 +56,10 @@ export class RoseClient {
     } catch (err) {
       this.stopped = true;
       this.credentials = null;
+      clearInterval(this.keepalive);
+      if (this.socket) this.socket.close(1000, 'login failed');
+      this.socket = null;
+      this.sessionId = null;
       throw err;
     }
   }
