@@ -7,7 +7,7 @@ RACE_PKGS = ./engine/... ./server/... ./store/... ./sim/... ./cmd/... ./cluster/
 BENCH_PKGS = ./engine/ ./protocol/ ./store/ ./server/auth/ ./sim/model/
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet staticcheck race unit bench bench-wire run deps clean
+.PHONY: all build test vet staticcheck race unit bench bench-wire run demo deps clean
 
 all: build
 
@@ -52,6 +52,11 @@ bench-wire: deps
 # in-process (a business day in 50 s), its report and its SLO verdict.
 run: deps
 	$(GO) run ./cmd/presencesim run scenarios/office-1k.yaml --duration 50s
+
+# make demo: presenced with the demo directory and a simulated office; prints
+# the presence board's URL (docs/BOARD.md). Ctrl-C stops it.
+demo: deps
+	$(GO) run ./cmd/presenced demo
 
 clean:
 	rm -rf bin

@@ -220,6 +220,13 @@ var operationTable = []*Operation{
 	// createsession?token= documents its token as coming from asnGetUserToken.
 	invokeOperation[AsnGetUserTokenArgument, AsnGetUserTokenResult](
 		0, "asnGetUserToken", "AsnGetUserTokenArgument", "AsnGetUserTokenResult", true),
+	// Rights list and challenge (types_rights_settings.go).
+	invokeOperation[AsnGetSettingsDynamicRightsArgument, AsnGetSettingsDynamicRightsResult](
+		0, "asnGetSettingsDynamicRights", "AsnGetSettingsDynamicRightsArgument", "AsnGetSettingsDynamicRightsResult", true),
+	eventOperation[AsnRequestMyPresenceRightsChallengeArgument](
+		0, "asnRequestMyPresenceRightsChallenge", "AsnRequestMyPresenceRightsChallengeArgument", ClientToServer, true),
+	eventOperation[AsnMyPresenceRightsChallengeArgument](
+		0, "asnMyPresenceRightsChallenge", "AsnMyPresenceRightsChallengeArgument", ServerToClient, true),
 }
 
 // Lookup indexes, built once from operationTable; read-only afterwards.

@@ -50,7 +50,8 @@ func TestOperationTable(t *testing.T) {
 	}
 	for _, legacy := range []string{"asnGetAndSubscribePresence", "asnUpdatePresence", "asnAbsentStateSetUser",
 		"asnAbsentStateSetUserV2", "asnAbsentStateGetUser", "asnAbsentStateGetUserV2", "asnAbsentStateReset", "asnUpdateMyAbsentState",
-		"asnGetLoggedInContact", "asnGetUserToken"} {
+		"asnGetLoggedInContact", "asnGetUserToken",
+		"asnGetSettingsDynamicRights", "asnRequestMyPresenceRightsChallenge", "asnMyPresenceRightsChallenge"} {
 		operation, ok := OperationByName(legacy)
 		if !ok || operation.ID != 0 || !operation.Legacy {
 			t.Errorf("legacy %s: %+v %v", legacy, operation, ok)
@@ -59,8 +60,8 @@ func TestOperationTable(t *testing.T) {
 	if _, ok := OperationByID(0); ok {
 		t.Errorf("id 0 must not resolve")
 	}
-	if len(Operations()) != len(want)+10 {
-		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+10)
+	if len(Operations()) != len(want)+13 {
+		t.Errorf("Operations() has %d entries, want %d", len(Operations()), len(want)+13)
 	}
 }
 

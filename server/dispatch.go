@@ -58,6 +58,10 @@ func (c *conn) handle(msg []byte) bool {
 		c.sendReject(inv.InvokeID, wrapped, protocol.ErrFunctionMissing, "StartTLS is not supported; use a TLS-terminating proxy")
 		return true
 	}
+	if event && op.Name == "asnRequestMyPresenceRightsChallenge" {
+		c.sendMyChallenges() // rights_settings.go
+		return true
+	}
 	if event {
 		return true // other client events (V1 idle state, challenge requests) carry nothing we act on
 	}
@@ -212,6 +216,8 @@ func (c *conn) dispatch(inv *protocol.Invoke, wrapped bool, arg any) {
 		}
 	case *protocol.AsnGetUserTokenArgument:
 		c.userToken(inv, wrapped)
+	case *protocol.AsnGetSettingsDynamicRightsArgument:
+		c.settingsDynamicRights(inv, wrapped, a) // rights_settings.go
 	case *protocol.AsnSubscribeServicesArgument:
 		c.result(inv, wrapped, &protocol.AsnSubscribeServicesResult{})
 	default:

@@ -52,6 +52,8 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		s.createSession(ctx)
 	case path == "/ws/client/destroysession":
 		s.destroySession(ctx)
+	case path == "/" && s.cfg.Index != nil && !websocket.FastHTTPIsWebSocketUpgrade(ctx):
+		s.cfg.Index(ctx)
 	case path == "/ws/client/websocket" || path == "/ws/client/websocket/" || path == "/ws" || path == "/":
 		s.serveWebSocket(ctx)
 	case strings.HasPrefix(path, "/ws/client/"):

@@ -119,6 +119,9 @@ type Config struct {
 	// ExtraRoutes are served by the HTTP listener before the built-in routes
 	// (the ingest API is mounted here by cmd/presenced). Keys are exact paths.
 	ExtraRoutes map[string]fasthttp.RequestHandler
+	// Index serves GET / when it is not a WebSocket upgrade (the board's
+	// redirect, server/board); nil: / is only the direct WebSocket.
+	Index fasthttp.RequestHandler
 }
 
 func (c *Config) defaults() error {

@@ -80,6 +80,7 @@ var testedCommands = map[string]string{
 	"backup":        "TestBackupWhileRunningAndStartFromIt",
 	"restore":       "TestBackupWhileRunningAndStartFromIt",
 	"verify":        "TestBackupWhileRunningAndStartFromIt",
+	"demo":          "TestDemoPrintsTheBoardAndDrivesChanges",
 }
 
 // TestEveryDocumentedCommandIsTested reads the Commands table of

@@ -3,6 +3,7 @@
 // calendars and other sources, /metrics and /healthz.
 //
 //	presenced [flags]                 serve (with no flags: the embedded demo directory on loopback)
+//	presenced demo [flags]            the demo directory, a simulated office and the board's URL
 //	presenced hash-password           read a password on stdin, print its hash for the directory file
 //	presenced token USER              print a bearer token for USER (load tests)
 //	presenced backup -out FILE        a consistent snapshot of the running server's store
@@ -27,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -119,6 +121,8 @@ func main() {
 			os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
 		case "token":
 			os.Exit(issueToken(os.Args[2:], os.Stdout, os.Stderr))
+		case "demo":
+			os.Exit(demo(os.Args[2:], os.Stdout, os.Stderr)) // demo.go
 		case "backup", "restore", "verify":
 			os.Exit(storeCommand(os.Args[1], os.Args[2:], os.Stdout, os.Stderr))
 		}
@@ -140,7 +144,7 @@ func main() {
 }
 
 // started reports the bound addresses (tests listen on port 0).
-type started struct{ HTTP, TCP, Admin string }
+type started struct{ HTTP, TCP, Admin, Board string }
 
 func run(ctx context.Context, o *options, ready func(started)) error {
 	var level slog.Level
@@ -197,11 +201,19 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if node != nil {
 		routes["/healthz"] = clusterHealth(node)
 	}
+	var boardServer atomic.Pointer[server.Server]
+	boardRouteMap, boardIndex, err := boardRoutes(dir, &boardServer) // board.go
+	if err != nil {
+		return err
+	}
+	for path, h := range boardRouteMap {
+		routes[path] = h
+	}
 	srv, err := server.New(server.Config{
 		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
-		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes, WriteCoalesce: o.writeCoalesce,
+		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes, Index: boardIndex, WriteCoalesce: o.writeCoalesce,
 		MaxConnections: o.maxConns, MaxUnauthenticated: o.maxUnauth, LoginTimeout: o.loginTimeout,
 		MaxStringBytes: o.maxStringBytes, MaxNoteBytes: o.maxNoteBytes,
 		AllowedOrigins: splitList(o.allowedOrigins),
@@ -209,6 +221,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	if err != nil {
 		return err
 	}
+	boardServer.Store(srv)
 	srv.AddMetrics(ingestMetrics)
 	errc := make(chan error, 3)
 	var addrs started
@@ -242,7 +255,10 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		go func() { _ = ps.Serve(l) }()
 		defer ps.Close()
 	}
-	log.Info("presenced started", "http", addrs.HTTP, "tcp", addrs.TCP, "pprof", o.pprofAddr, "directory", dir.File(), "users", dir.Len())
+	if addrs.HTTP != "" {
+		addrs.Board = "http://" + addrs.HTTP + "/board/"
+	}
+	log.Info("presenced started", "board", addrs.Board, "http", addrs.HTTP, "tcp", addrs.TCP, "pprof", o.pprofAddr, "directory", dir.File(), "users", dir.Len())
 	if ready != nil {
 		ready(addrs)
 	}
