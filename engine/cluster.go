@@ -224,6 +224,10 @@ func (e *Engine) ApplyReplica(s *Snapshot) (bool, error) {
 	}
 	changed := diffSections(old, next)
 	next.Version, next.Published, next.changed = s.Version, s.Published, changed
+	// The replica keeps its own per-section history (the owner's does not
+	// travel): what differs from the replica's previous version changed in
+	// this one, which is what Pull's changedSince reads.
+	next.stampSections(changed)
 	c.snap.Store(next)
 	if changed != 0 {
 		e.fanout(c, changed, nil)

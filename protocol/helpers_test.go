@@ -141,6 +141,14 @@ func (f *randomFiller) fill(value reflect.Value, optional bool, depth int) {
 		f.fill(value.FieldByName("Value"), false, depth)
 		return
 	}
+	if valueType == reflect.TypeFor[json.RawMessage]() {
+		// Members accepted and ignored as raw JSON (compact, so they
+		// round-trip byte for byte).
+		if !optional || f.rng.IntN(3) != 0 {
+			value.SetBytes([]byte(`[{"u8sServiceType":"s","u8seName":"n"}]`))
+		}
+		return
+	}
 	switch valueType.Kind() {
 	case reflect.String:
 		value.SetString(f.randomString())

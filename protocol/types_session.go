@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/json"
+
 // Operations a session-only (UCWeb) or V1-era client calls besides presence:
 // the V1 asnGetLoggedInContact of the SDK's browser samples and
 // asnGetUserTokenV2 (1007), which gives a session-only client a token for
@@ -51,15 +53,19 @@ type AsnGetLoggedInContactResult struct {
 }
 
 // AsnGetUserTokenArgument is the argument of asnGetUserTokenV2 (1007). The
-// interface's lstProfileAttributes and adminLogin members are not decoded:
-// presenced adds no profile claims and issues no administrator tokens
-// (members it does not know are skipped by the decoder).
+// interface's lstProfileAttributes and adminLogin members are accepted as
+// raw JSON and not used: presenced adds no profile claims and issues no
+// administrator tokens.
 type AsnGetUserTokenArgument struct {
 	// Type is an AsnUserTokenType value: 0 external (default), 1 login.
 	Type Optional[int64] `json:"iType,omitzero"` // [0]
 	// TTL is the wanted lifetime in seconds (default 24 hours).
 	TTL          Optional[int64] `json:"iTTL,omitzero"`           // [1]
 	ServiceTypes List[string]    `json:"lstServiceType,omitzero"` // [2]
+	// ProfileAttributes (AsnProfileAttributeList) is accepted and ignored.
+	ProfileAttributes json.RawMessage `json:"lstProfileAttributes,omitzero"` // [3]
+	// AdminLogin (AsnAdminLogin) is accepted and ignored: no admin tokens.
+	AdminLogin json.RawMessage `json:"adminLogin,omitzero"` // [4]
 }
 
 // AsnGetUserTokenV2Result is the result of asnGetUserTokenV2.
