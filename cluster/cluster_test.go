@@ -127,7 +127,13 @@ func (r *recorder) pull() {
 		if u.Removed {
 			continue
 		}
-		if old := r.latest[u.ContactID]; old != nil && u.Snapshot.Version <= old.Version {
+		// The same version again is legal only for what has no version: a
+		// rights change (the configuration section, with the sections it
+		// showed or hid) and the list events (engine: sectionLook,
+		// sectionConfigEvent, sectionEvents).
+		versionless := u.Changed&engine.SectionConfig != 0 ||
+			u.Changed&^(engine.SectionChallenges|engine.SectionRightsOwn|engine.SectionRightsGroup|engine.SectionRightsGlobal) == 0
+		if old := r.latest[u.ContactID]; old != nil && (u.Snapshot.Version < old.Version || u.Snapshot.Version == old.Version && !versionless) {
 			r.errors = append(r.errors, fmt.Sprintf("%s: version %d after %d", u.ContactID, u.Snapshot.Version, old.Version))
 		}
 		r.latest[u.ContactID] = u.Snapshot

@@ -485,8 +485,14 @@ func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pen
 	vis := unpackVisibility(word)
 	seenVersion, seenVisibility := unpackDelivered(s.delivered)
 	var changed Section
-	if version := snap.Version & (1<<deliveredVersionBits - 1); version != seenVersion {
-		changed = snap.changedSince(seenVersion) & vis.Sections()
+	const versionMask = 1<<deliveredVersionBits - 1
+	if version := snap.Version & versionMask; version != seenVersion {
+		// The full seen version, from its low 48 bits: exact for a lag
+		// below 2^48 (a cluster owner's versions start near 2^60, so the
+		// truncated value itself would look 2^31 versions old and name
+		// every section).
+		seen := snap.Version - ((version - seenVersion) & versionMask)
+		changed = snap.changedSince(seen) & vis.Sections()
 	}
 	if vis != seenVisibility {
 		changed |= SectionConfig | visibilityDelta(seenVisibility, vis)
