@@ -331,9 +331,9 @@ func TestOwnerIsStableAndSpread(t *testing.T) {
 	count := map[string]int{}
 	moved := 0
 	for _, id := range contactIDs(3000) {
-		o := ownerOf(members, id)
+		o := OwnerOf(members, id)
 		count[o]++
-		if o2 := ownerOf([]string{"a", "b"}, id); o != "c" && o2 != o {
+		if o2 := OwnerOf([]string{"a", "b"}, id); o != "c" && o2 != o {
 			moved++
 		}
 	}

@@ -115,6 +115,10 @@ type view struct {
 // Stats are the node's counters (see (*Node).Stats).
 type Stats struct {
 	Published      atomic.Uint64 // snapshots published to interested nodes
+	PublishedBytes atomic.Uint64 // bytes of those snapshots (JSON bodies)
+	Received       atomic.Uint64 // snapshots received on contact subjects
+	ReceivedBytes  atomic.Uint64 // bytes of those snapshots
+	Interest       atomic.Uint64 // interest requests sent to owners (one per owner and batch)
 	ReplicaApplied atomic.Uint64 // replica snapshots installed
 	ReplicaStale   atomic.Uint64 // replica snapshots older than the local copy
 	Forwarded      atomic.Uint64 // inputs forwarded to an owner
@@ -134,6 +138,10 @@ type Status struct {
 	Published uint64    `json:"published"`
 	Replicas  uint64    `json:"replica_updates"`
 	Forwarded uint64    `json:"forwarded"`
+	// Link: snapshots and bytes sent and received on the contact subjects.
+	PublishedBytes uint64 `json:"published_bytes"`
+	Received       uint64 `json:"received"`
+	ReceivedBytes  uint64 `json:"received_bytes"`
 }
 
 // New connects to NATS, creates or opens the buckets, loads the rights and
@@ -265,14 +273,15 @@ func (n *Node) Status() Status {
 	owned := len(n.owned)
 	n.ownership.RUnlock()
 	return Status{Node: n.id, Members: slices.Clone(v.members), Since: v.at, Owned: owned, Interest: n.interest.Size(),
-		Published: n.stats.Published.Load(), Replicas: n.stats.ReplicaApplied.Load(), Forwarded: n.stats.Forwarded.Load()}
+		Published: n.stats.Published.Load(), Replicas: n.stats.ReplicaApplied.Load(), Forwarded: n.stats.Forwarded.Load(),
+		PublishedBytes: n.stats.PublishedBytes.Load(), Received: n.stats.Received.Load(), ReceivedBytes: n.stats.ReceivedBytes.Load()}
 }
 
 // Counters returns the node's counters.
 func (n *Node) Counters() *Stats { return &n.stats }
 
 // Owner returns the owner of a contact in this node's view.
-func (n *Node) Owner(id string) string { return ownerOf(n.view.Load().members, id) }
+func (n *Node) Owner(id string) string { return OwnerOf(n.view.Load().members, id) }
 
 // Owns reports whether this node owns the contact in its current view.
 func (n *Node) Owns(id string) bool { return n.Owner(id) == n.id }

@@ -78,12 +78,13 @@ func (n *Node) askOwners(ids []string) (retry []string) {
 	byOwner := map[string][]string{}
 	members := n.view.Load().members
 	for _, id := range ids {
-		if o := ownerOf(members, id); o != n.id {
+		if o := OwnerOf(members, id); o != n.id {
 			byOwner[o] = append(byOwner[o], id)
 		}
 	}
 	for owner, list := range byOwner {
 		body, _ := json.Marshal(list)
+		n.stats.Interest.Add(1)
 		msg, err := n.nc.Request(n.subject("node", owner, "interest"), body, n.cfg.RequestTimeout)
 		if err != nil {
 			retry = append(retry, list...)
@@ -173,6 +174,7 @@ func (n *Node) publisher() {
 			}
 			if err := n.nc.Publish(n.contactSubject(id), body); err == nil {
 				n.stats.Published.Add(1)
+				n.stats.PublishedBytes.Add(uint64(len(body)))
 			}
 		}
 	}
@@ -187,6 +189,8 @@ func (n *Node) replicaLoop() {
 		case <-n.stop:
 			return
 		case msg := <-n.replicaIn:
+			n.stats.Received.Add(1)
+			n.stats.ReceivedBytes.Add(uint64(len(msg.Data)))
 			s := new(engine.Snapshot)
 			if err := json.Unmarshal(msg.Data, s); err != nil {
 				n.log.Warn("bad snapshot", "subject", msg.Subject, "error", err)
