@@ -502,3 +502,50 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestClientSessionsReachTheOwner logs a client of a contact owned by b in
+// on a and on c with the same connection-local session id: both sessions
+// reach b (the node id keeps them apart), and the contact stays online
+// until the second one logs out.
+func TestClientSessionsReachTheOwner(t *testing.T) {
+	ids := contactIDs(12)
+	_, nodes := startCluster(t, ids)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	var id string
+	for _, x := range ids {
+		if a.node.Owner(x) == "b" {
+			id = x
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("b owns nothing")
+	}
+	state := func() engine.PresenceState {
+		s, _ := b.engine.Snapshot(id)
+		return s.State
+	}
+	offline := state()
+	if err := a.engine.ClientLogin(id, "conn-1", engine.DeviceDesktop); err != nil {
+		t.Fatal(err)
+	}
+	online := state()
+	if online == offline {
+		t.Fatalf("a session forwarded to the owner left the state at %v", online)
+	}
+	if err := c.engine.ClientLogin(id, "conn-1", engine.DeviceDesktop); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.engine.ClientLogout(id, "conn-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != online {
+		t.Fatalf("c's session was taken for a's: state %v after a's logout, want %v", got, online)
+	}
+	if err := c.engine.ClientLogout(id, "conn-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != offline {
+		t.Fatalf("state %v after both logouts, want %v", got, offline)
+	}
+}

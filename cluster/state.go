@@ -192,6 +192,11 @@ type router struct{ n *Node }
 func (r router) Owns(id string) bool { return r.n.Owns(id) }
 
 func (r router) Forward(c engine.Change) error {
+	if c.Kind == engine.ChangeClientLogin || c.Kind == engine.ChangeClientLogout {
+		// Session ids are unique per process (connection numbers): the
+		// node id keeps two nodes' sessions apart on the owner.
+		c.Client = r.n.id + "/" + c.Client
+	}
 	body, err := json.Marshal(&c)
 	if err != nil {
 		return err
