@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -547,5 +548,45 @@ func TestClientSessionsReachTheOwner(t *testing.T) {
 	}
 	if got := state(); got != offline {
 		t.Fatalf("state %v after both logouts, want %v", got, offline)
+	}
+}
+
+// TestApplyEventsBatchesByOwner sends one batch of line events for
+// contacts of all three owners (two per contact, in order) and one for an
+// unknown contact through node a: each owner applies its part in batch
+// order, and the unknown contact's event alone fails.
+func TestApplyEventsBatchesByOwner(t *testing.T) {
+	ids := contactIDs(12)
+	_, nodes := startCluster(t, ids)
+	a := nodes[0]
+	var evs []ingest.Event
+	for k := range 2 {
+		for _, id := range ids {
+			evs = append(evs, ingest.Event{Op: ingest.OpSetLine, Contact: id,
+				Line: engine.Line{URI: "tel:" + id, Number: fmt.Sprint(k), State: engine.LineState(1 + k)}})
+		}
+	}
+	evs = append(evs, ingest.Event{Op: ingest.OpSetLine, Contact: "sip:nobody@x", Line: engine.Line{URI: "tel:0"}})
+	errs := a.node.ApplyEvents(evs)
+	if len(errs) != len(evs) {
+		t.Fatalf("%d errors for %d events", len(errs), len(evs))
+	}
+	for i, err := range errs[:len(evs)-1] {
+		if err != nil {
+			t.Fatalf("event %d (%s): %v", i, evs[i].Contact, err)
+		}
+	}
+	if !errors.Is(errs[len(evs)-1], engine.ErrUnknownContact) {
+		t.Fatalf("unknown contact: %v", errs[len(evs)-1])
+	}
+	byID := map[string]*testNode{"a": nodes[0], "b": nodes[1], "c": nodes[2]}
+	for _, id := range ids {
+		s, _ := byID[a.node.Owner(id)].engine.Snapshot(id)
+		if len(s.Lines) != 1 || s.Lines[0].Number != "1" {
+			t.Fatalf("%s on its owner %s: lines %+v, want the second event's", id, a.node.Owner(id), s.Lines)
+		}
+	}
+	if a.node.Counters().ForwardedEvents.Load() == 0 {
+		t.Fatal("nothing was forwarded in a batch")
 	}
 }

@@ -189,7 +189,9 @@ func (n *Node) rebalance() {
 	n.stats.Gained.Add(uint64(len(gained)))
 	n.ownership.Unlock()
 	n.log.Info("membership changed", "members", members, "gained", len(gained), "owned", len(owned))
-	// Outside the lock: ask the owners of what local watchers watch.
+	// Outside the lock: subscribe to what moved away, then ask the owners
+	// of what local watchers watch.
+	n.subscribeMoved()
 	var ids []string
 	n.interest.Range(func(id string, _ *natsSub) bool {
 		ids = append(ids, id)

@@ -29,6 +29,7 @@ func (n *Node) WriteMetrics(w io.Writer) {
 		{"presence_cluster_replica_stale_total", "Received snapshots ignored (not newer, or owned here).", s.ReplicaStale.Load()},
 		{"presence_cluster_interest_requests_total", "Interest requests sent to owners.", s.Interest.Load()},
 		{"presence_cluster_forwarded_total", "Inputs forwarded to their owner (attempts).", s.Forwarded.Load()},
+		{"presence_cluster_forwarded_events_total", "Source events forwarded to their owner in batches.", s.ForwardedEvents.Load()},
 		{"presence_cluster_forward_retries_total", "Forwards retried while ownership moved.", s.ForwardRetries.Load()},
 		{"presence_cluster_served_total", "Inputs applied as owner for another node.", s.Served.Load()},
 		{"presence_cluster_rebalances_total", "Membership changes applied.", s.Rebalances.Load()},

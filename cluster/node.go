@@ -114,18 +114,19 @@ type view struct {
 
 // Stats are the node's counters (see (*Node).Stats).
 type Stats struct {
-	Published      atomic.Uint64 // snapshots published to interested nodes
-	PublishedBytes atomic.Uint64 // bytes of those snapshots (JSON bodies)
-	Received       atomic.Uint64 // snapshots received on contact subjects
-	ReceivedBytes  atomic.Uint64 // bytes of those snapshots
-	Interest       atomic.Uint64 // interest requests sent to owners (one per owner and batch)
-	ReplicaApplied atomic.Uint64 // replica snapshots installed
-	ReplicaStale   atomic.Uint64 // replica snapshots older than the local copy
-	Forwarded      atomic.Uint64 // inputs forwarded to an owner
-	ForwardRetries atomic.Uint64 // forwards retried while ownership moved
-	Served         atomic.Uint64 // inputs applied for another node
-	Rebalances     atomic.Uint64 // membership changes applied
-	Gained         atomic.Uint64 // contacts this node became owner of
+	Published       atomic.Uint64 // snapshots published to interested nodes
+	PublishedBytes  atomic.Uint64 // bytes of those snapshots (JSON bodies)
+	Received        atomic.Uint64 // snapshots received on contact subjects
+	ReceivedBytes   atomic.Uint64 // bytes of those snapshots
+	Interest        atomic.Uint64 // interest requests sent to owners (one per owner and batch)
+	ReplicaApplied  atomic.Uint64 // replica snapshots installed
+	ReplicaStale    atomic.Uint64 // replica snapshots older than the local copy
+	Forwarded       atomic.Uint64 // requests forwarding inputs to an owner (one per event, or per batch and owner)
+	ForwardedEvents atomic.Uint64 // source events forwarded in batches
+	ForwardRetries  atomic.Uint64 // forwards retried while ownership moved
+	Served          atomic.Uint64 // inputs applied for another node
+	Rebalances      atomic.Uint64 // membership changes applied
+	Gained          atomic.Uint64 // contacts this node became owner of
 }
 
 // Status is what health reports about the cluster.
@@ -222,6 +223,9 @@ func (n *Node) start() error {
 	}
 	// Requests to this node: inputs forwarded to it as owner, interest.
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "apply"), n.serveApply); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "batch"), n.serveBatch); err != nil {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "change"), n.serveChange); err != nil {

@@ -28,6 +28,13 @@ func (n *Node) subscribing(ids []string) {
 		if _, ok := n.interest.Load(id); ok {
 			continue
 		}
+		if n.Owns(id) {
+			// No subscription to one's own publications (a third of the
+			// link's messages on 3 nodes): rebalance subscribes when the
+			// contact moves away.
+			n.interest.LoadOrStore(id, nil)
+			continue
+		}
 		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
 		if err != nil {
 			n.log.Warn("cannot subscribe to a contact", "contact", id, "error", err)
@@ -42,6 +49,45 @@ func (n *Node) subscribing(ids []string) {
 	if len(fresh) == 0 {
 		return
 	}
+	n.flushAndAsk(fresh)
+}
+
+// subscribeMoved subscribes to the contacts local watchers watch that this
+// node owned when they subscribed and no longer owns.
+func (n *Node) subscribeMoved() {
+	var moved []string
+	n.interest.Range(func(id string, sub *natsSub) bool {
+		if sub == nil && !n.Owns(id) {
+			moved = append(moved, id)
+		}
+		return true
+	})
+	for _, id := range moved {
+		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
+		if err != nil {
+			n.log.Warn("cannot subscribe to a contact", "contact", id, "error", err)
+			continue
+		}
+		kept := false
+		n.interest.Compute(id, func(old *natsSub, loaded bool) (*natsSub, bool) {
+			if loaded && old != nil {
+				return old, false // subscribed meanwhile
+			}
+			kept = true
+			return sub, false
+		})
+		if !kept {
+			_ = sub.Unsubscribe()
+		}
+	}
+	if len(moved) > 0 {
+		_ = n.nc.FlushTimeout(n.cfg.RequestTimeout)
+	}
+}
+
+// flushAndAsk makes sure the new subscriptions reached the NATS server,
+// then asks the owners for the contacts' snapshots.
+func (n *Node) flushAndAsk(fresh []string) {
 	// The subscriptions reach the server before the owner reads the
 	// snapshot it answers with: no version falls between the two.
 	_ = n.nc.FlushTimeout(n.cfg.RequestTimeout)

@@ -304,12 +304,18 @@ func (n *Node) applyLocal(kind string, body []byte) error {
 		if err := json.Unmarshal(body, &ev); err != nil {
 			return fmt.Errorf("%w: %v", engine.ErrInvalid, err)
 		}
-		if !n.Owns(ev.Contact) && ev.Op != ingest.OpPutContact {
-			return ErrNotOwner
-		}
-		return ingest.Apply(n.engine, &ev)
+		return n.applyEventOwned(&ev)
 	}
 	return engine.ErrInvalid
+}
+
+// applyEventOwned applies a source event as its owner. Caller holds the
+// ownership read lock.
+func (n *Node) applyEventOwned(ev *ingest.Event) error {
+	if !n.Owns(ev.Contact) && ev.Op != ingest.OpPutContact {
+		return ErrNotOwner
+	}
+	return ingest.Apply(n.engine, ev)
 }
 
 func (n *Node) serveApply(msg *nats.Msg) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -79,6 +80,10 @@ type BatchApplier struct {
 	dec    Decoder
 	ev     Event
 	res    Result
+
+	routeBatch func([]Event) []error // Config.RouteBatch
+	events     []Event               // routeBatch: the batch's decoded events
+	lines      []int                 // routeBatch: their line numbers
 }
 
 // NewBatchApplier returns an applier for e with these limits (zero fields
@@ -107,6 +112,10 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 	res := &a.res
 	clear(res.Errors)
 	*res = Result{Errors: res.Errors[:0]}
+	if a.routeBatch != nil {
+		a.applyRouted(batch, firstLine)
+		return res, nil
+	}
 	lineNo := firstLine
 	for rest := batch; len(rest) > 0; {
 		var line []byte
@@ -182,4 +191,53 @@ func blank(line []byte) bool {
 		}
 	}
 	return true
+}
+
+// applyRouted decodes every event of the batch, hands the valid ones to
+// routeBatch at once and fills a.res from its answers, in line order.
+func (a *BatchApplier) applyRouted(batch []byte, firstLine int) {
+	res := &a.res
+	fail := func(line int, id string, err error) {
+		res.Failed++
+		if len(res.Errors) < a.limits.MaxErrors {
+			res.Errors = append(res.Errors, EventError{Line: line, ID: id, Err: err})
+		}
+	}
+	a.events, a.lines = a.events[:0], a.lines[:0]
+	lineNo := firstLine
+	for rest := batch; len(rest) > 0; {
+		var line []byte
+		line, rest = cutLine(rest)
+		lineNo++
+		if blank(line) {
+			continue
+		}
+		if len(a.events) == cap(a.events) {
+			a.events = append(a.events, Event{})
+		} else {
+			a.events = a.events[:len(a.events)+1]
+		}
+		ev := &a.events[len(a.events)-1]
+		err := a.dec.Decode(line, ev)
+		if err == nil {
+			err = a.limits.checkSizes(line, ev)
+		}
+		if err != nil {
+			fail(lineNo, ev.ID, err)
+			a.events = a.events[:len(a.events)-1]
+			continue
+		}
+		a.lines = append(a.lines, lineNo)
+	}
+	errs := a.routeBatch(a.events)
+	for i := range a.events {
+		if i < len(errs) && errs[i] != nil {
+			fail(a.lines[i], a.events[i].ID, errs[i])
+		} else {
+			res.Applied++
+		}
+	}
+	// Failures were listed as they came: decode errors first, then routing
+	// errors; keep the answer in line order.
+	slices.SortStableFunc(res.Errors, func(x, y EventError) int { return x.Line - y.Line })
 }
