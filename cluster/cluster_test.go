@@ -21,7 +21,7 @@ import (
 
 // startNATS runs an embedded NATS server with JetStream on a random
 // loopback port, its store in a temporary directory.
-func startNATS(t *testing.T) string {
+func startNATS(t testing.TB) string {
 	t.Helper()
 	ns, err := natsserver.NewServer(&natsserver.Options{
 		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
@@ -52,7 +52,7 @@ type testNode struct {
 	node   *Node
 }
 
-func startNode(t *testing.T, url, id string, ids []string) *testNode {
+func startNode(t testing.TB, url, id string, ids []string) *testNode {
 	t.Helper()
 	e, err := engine.New(engine.Config{})
 	if err != nil {
@@ -87,7 +87,7 @@ func startCluster(t *testing.T, ids []string) (string, []*testNode) {
 	return url, nodes
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !cond() {

@@ -7,14 +7,16 @@
 # and stops its own processes by PID.
 #
 # Usage: scripts/cluster-sim.sh [OUTDIR]        (default /tmp/cluster-sim)
-#   SCENARIO (scenarios/office-1k.yaml), DURATION (50s), MODE (both|cluster|single),
+#   SCENARIO (scenarios/office-1k.yaml), DURATION (the file's wall time),
+#   STOP_AFTER (4m: 06:30-10:30 of office-1k at its 60x), MODE (both|cluster|single),
 #   KILL_AFTER (empty: no kill; e.g. 25s: SIGKILL node 3 that long into the run)
 # Heavy: run it under `flock /tmp/presence-heavy.lock`.
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/cluster-sim}
 scenario=${SCENARIO:-scenarios/office-1k.yaml}
-duration=${DURATION:-50s}
+duration=${DURATION:-}
+stop_after=${STOP_AFTER:-4m}
 mode=${MODE:-both}
 kill_after=${KILL_AFTER:-}
 mkdir -p "$out"
@@ -59,7 +61,10 @@ cpu_seconds() { # pid
 
 run_sim() { # name targets
 	local name=$1 targets=$2
-	"$bin/presencesim" run "$scenario" --duration "$duration" --target "$targets" --ingest "$3" \
+	local timing=()
+	[ -n "$duration" ] && timing+=(--duration "$duration")
+	[ -n "$stop_after" ] && timing+=(--stop-after "$stop_after")
+	"$bin/presencesim" run "$scenario" "${timing[@]}" --target "$targets" --ingest "$3" \
 		--token secret --auth basic --password pw --progress off --out "$out/$name" > "$out/$name.log" 2>&1
 	echo "exit $? ($name)" >> "$out/$name.log"
 }
