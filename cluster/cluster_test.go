@@ -590,3 +590,44 @@ func TestApplyEventsBatchesByOwner(t *testing.T) {
 		t.Fatal("nothing was forwarded in a batch")
 	}
 }
+
+// TestInterestInChunks: a watcher on a subscribes to 2,100 contacts at
+// once (700 per owner: their snapshots are more than NATS's 1 MB message
+// limit in one reply); every contact's first view is its owner's.
+func TestInterestInChunks(t *testing.T) {
+	ids := make([]string, 2100)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("sip:many%04d@x", i)
+	}
+	_, nodes := startCluster(t, ids)
+	a := nodes[0]
+	evs := make([]ingest.Event, len(ids))
+	for i, id := range ids {
+		evs[i] = ingest.Event{Op: ingest.OpSetLine, Contact: id, Line: engine.Line{URI: "tel:" + id, Number: "7", State: engine.LineState(1)}}
+	}
+	for i, err := range a.node.ApplyEvents(evs) {
+		if err != nil {
+			t.Fatalf("%s: %v", ids[i], err)
+		}
+	}
+	for _, n := range nodes {
+		for _, id := range ids[:1] {
+			if _, err := n.engine.SetDynamicRights(id, id, watcherUser, engine.LevelPersonal, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r := newRecorder(t, a.engine, ids)
+	missing := 0
+	for _, id := range ids {
+		if a.node.Owns(id) {
+			continue
+		}
+		if s := r.get(id); s == nil || s.Version < 1<<40 || len(s.Lines) == 0 {
+			missing++ // the owner's snapshot (with its line) never came
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d of %d remote contacts subscribed without their owner's snapshot", missing, len(ids))
+	}
+}

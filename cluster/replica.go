@@ -118,8 +118,14 @@ func (n *Node) retryInterest(ids []string) {
 	}
 }
 
-// askOwners sends one interest request per owner and returns the ids to
-// ask again.
+// interestChunk bounds the contacts of one interest request: the reply
+// carries their snapshots (about 2 KB each), and NATS refuses a message
+// above its max_payload (1 MB by default): a console that watches 1,000
+// contacts asked an owner for 667 at once and never got its answer.
+const interestChunk = 100
+
+// askOwners sends interest requests to the owners (interestChunk contacts
+// each) and returns the ids to ask again.
 func (n *Node) askOwners(ids []string) (retry []string) {
 	byOwner := map[string][]string{}
 	members := n.view.Load().members
@@ -128,7 +134,20 @@ func (n *Node) askOwners(ids []string) (retry []string) {
 			byOwner[o] = append(byOwner[o], id)
 		}
 	}
+	type request struct {
+		owner string
+		ids   []string
+	}
+	var requests []request
 	for owner, list := range byOwner {
+		for len(list) > interestChunk {
+			requests = append(requests, request{owner, list[:interestChunk]})
+			list = list[interestChunk:]
+		}
+		requests = append(requests, request{owner, list})
+	}
+	for _, r := range requests {
+		owner, list := r.owner, r.ids
 		body, _ := json.Marshal(list)
 		n.stats.Interest.Add(1)
 		msg, err := n.nc.Request(n.subject("node", owner, "interest"), body, n.cfg.RequestTimeout)
@@ -157,6 +176,12 @@ func (n *Node) serveInterest(msg *nats.Msg) {
 		return
 	}
 	var reply interestReply
+	defer func() {
+		body, _ := json.Marshal(&reply)
+		if err := msg.Respond(body); err != nil {
+			n.log.Warn("cannot answer an interest request", "contacts", len(ids), "bytes", len(body), "error", err)
+		}
+	}()
 	n.ownership.RLock()
 	for _, id := range ids {
 		if !n.Owns(id) {
@@ -171,8 +196,6 @@ func (n *Node) serveInterest(msg *nats.Msg) {
 		}
 	}
 	n.ownership.RUnlock()
-	body, _ := json.Marshal(&reply)
-	_ = msg.Respond(body)
 }
 
 // published is the engine hook after a contact published a version.
