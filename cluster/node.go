@@ -101,6 +101,13 @@ type Node struct {
 	dirty  *xsync.MapOf[string, struct{}]
 	wakeup chan struct{}
 
+	// applied: the last revision of the state bucket the rights (0) and
+	// challenge (1) watchers applied; appliedWake is closed and replaced at
+	// each (serveSync waits on it).
+	appliedMu   sync.Mutex
+	applied     [2]uint64
+	appliedWake chan struct{}
+
 	stats     Stats
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -180,12 +187,13 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, id: cfg.NodeID, engine: cfg.Engine, log: cfg.Logger.With("node", cfg.NodeID),
 		seen: map[string]time.Time{}, owned: map[string]bool{},
-		interest:  xsync.NewMapOf[string, *nats.Subscription](),
-		remote:    xsync.NewMapOf[string, struct{}](),
-		dirty:     xsync.NewMapOf[string, struct{}](),
-		wakeup:    make(chan struct{}, 1),
-		replicaIn: make(chan *nats.Msg, 1<<16),
-		stop:      make(chan struct{}),
+		interest:    xsync.NewMapOf[string, *nats.Subscription](),
+		remote:      xsync.NewMapOf[string, struct{}](),
+		dirty:       xsync.NewMapOf[string, struct{}](),
+		wakeup:      make(chan struct{}, 1),
+		replicaIn:   make(chan *nats.Msg, 1<<16),
+		appliedWake: make(chan struct{}),
+		stop:        make(chan struct{}),
 	}
 	nc, err := nats.Connect(cfg.URL, nats.Name("presenced "+cfg.NodeID), nats.MaxReconnects(-1))
 	if err != nil {
@@ -223,6 +231,9 @@ func (n *Node) start() error {
 	}
 	// Requests to this node: inputs forwarded to it as owner, interest.
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "apply"), n.serveApply); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "sync"), n.serveSync); err != nil {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "batch"), n.serveBatch); err != nil {
