@@ -144,7 +144,7 @@ func TestWireFollowsAFailover(t *testing.T) {
 	if !ns.ReadyForConnections(20 * time.Second) {
 		t.Fatal("NATS did not start")
 	}
-	defer ns.Shutdown()
+	t.Cleanup(ns.Shutdown) // after the nodes' cleanups: they leave the cluster first
 	nodes := []*clusterNode{startClusterNode(t, ns.ClientURL(), "a"), startClusterNode(t, ns.ClientURL(), "b"), startClusterNode(t, ns.ClientURL(), "c")}
 	deadline := time.Now().Add(20 * time.Second)
 	for len(nodes[0].node.Members()) != 3 || len(nodes[1].node.Members()) != 3 || len(nodes[2].node.Members()) != 3 {
