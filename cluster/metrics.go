@@ -33,6 +33,7 @@ func (n *Node) WriteMetrics(w io.Writer) {
 		{"presence_cluster_forward_retries_total", "Forwards retried while ownership moved.", s.ForwardRetries.Load()},
 		{"presence_cluster_served_total", "Inputs applied as owner for another node.", s.Served.Load()},
 		{"presence_cluster_rebalances_total", "Membership changes applied.", s.Rebalances.Load()},
+		{"presence_cluster_rebase_requests_total", "Owners asked to continue above a replica's version (after a membership flap).", s.Rebases.Load()},
 		{"presence_cluster_gained_total", "Contacts this node became owner of.", s.Gained.Load()},
 	}
 	for _, c := range counters {

@@ -134,6 +134,7 @@ type Stats struct {
 	Served          atomic.Uint64 // inputs applied for another node
 	Rebalances      atomic.Uint64 // membership changes applied
 	Gained          atomic.Uint64 // contacts this node became owner of
+	Rebases         atomic.Uint64 // owners asked to continue above a replica's version
 }
 
 // Status is what health reports about the cluster.
@@ -231,6 +232,9 @@ func (n *Node) start() error {
 	}
 	// Requests to this node: inputs forwarded to it as owner, interest.
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "apply"), n.serveApply); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "rebase"), n.serveRebase); err != nil {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "sync"), n.serveSync); err != nil {

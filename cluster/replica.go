@@ -294,6 +294,48 @@ func (n *Node) installReplica(s *engine.Snapshot) {
 		n.stats.ReplicaApplied.Add(1)
 	default:
 		n.stats.ReplicaStale.Add(1)
+		if cur, ok := n.engine.Snapshot(s.ContactID); ok && cur.Version > s.Version {
+			// The local copy is ahead of the owner: this node owned the
+			// contact for a moment (a membership flap: it rebased the
+			// version above the owner's) and would refuse the owner's
+			// versions until they pass it. Ask the owner to continue
+			// above it.
+			n.askRebase(s.ContactID, cur.Version)
+		}
+	}
+}
+
+// rebaseRequest asks a contact's owner to raise its version above Above
+// and publish it again.
+type rebaseRequest struct {
+	Contact string
+	Above   uint64
+}
+
+func (n *Node) askRebase(id string, above uint64) {
+	owner := n.Owner(id)
+	if owner == n.id {
+		return
+	}
+	body, _ := json.Marshal(rebaseRequest{Contact: id, Above: above})
+	n.stats.Rebases.Add(1)
+	_ = n.nc.Publish(n.subject("node", owner, "rebase"), body)
+}
+
+// serveRebase raises an owned contact's version above the one a replica
+// holds and publishes it again.
+func (n *Node) serveRebase(msg *nats.Msg) {
+	var r rebaseRequest
+	if json.Unmarshal(msg.Data, &r) != nil {
+		return
+	}
+	n.ownership.RLock()
+	defer n.ownership.RUnlock()
+	if !n.Owns(r.Contact) {
+		return
+	}
+	if err := n.engine.RebaseVersion(r.Contact, r.Above+1); err == nil {
+		n.markDirty(r.Contact)
 	}
 }
 
