@@ -65,7 +65,7 @@ func startNode(t testing.TB, url, id string, ids []string) *testNode {
 		}
 	}
 	n, err := New(Config{URL: url, NodeID: id, Engine: e, Heartbeat: 100 * time.Millisecond, Lease: 700 * time.Millisecond,
-		ForwardDeadline: 10 * time.Second, RequestTimeout: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+		ForwardDeadline: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
