@@ -78,7 +78,7 @@ func sizedFixture(n int) *sweep.Result {
 // tables and returns what does not fit: overlapping legend entries (line
 // and label together) or rule labels, chart texts outside their chart,
 // tables or charts wider than their column of the page, a page wider than
-// the window, and charts with data but nothing drawn.
+// the window, and series in a legend that draw nothing.
 const layoutProblems = `(() => {
   const problems = [];
   for (const d of document.querySelectorAll("details")) d.open = true;
@@ -99,8 +99,13 @@ const layoutProblems = `(() => {
       for (let j = i + 1; j < boxes.length; j++)
         if (overlap(boxes[i][1], boxes[j][1]))
           problems.push("chart " + name(svg) + ": '" + (boxes[i][0].textContent || "legend line") + "' overlaps '" + (boxes[j][0].textContent || "legend line") + "'");
-    if (!svg.querySelector(".empty") && !svg.querySelector("path, circle"))
-      problems.push("chart " + name(svg) + ": has data but draws nothing");
+    // Every series in the legend is visible: a marker, or a line of
+    // positive length (a path of one point draws nothing).
+    for (const legend of svg.querySelectorAll("text.legend")) {
+      const marks = [...svg.querySelectorAll("path, circle")].filter(m => m.querySelector("title")?.textContent === legend.textContent);
+      if (!marks.some(m => m.tagName === "circle" || m.getTotalLength() > 0))
+        problems.push("chart " + name(svg) + ": series '" + legend.textContent + "' draws nothing");
+    }
   }
   for (const el of document.querySelectorAll("table, svg.chart")) {
     const parent = el.parentElement.getBoundingClientRect();
