@@ -31,7 +31,7 @@ func boardRoutes(dir *directory.Directory, srv *atomic.Pointer[server.Server]) (
 			}
 			u, ok := s.SessionUser(id)
 			if !ok {
-				return "", false // u is nil
+				return "", false
 			}
 			return u.ID, true
 		},
