@@ -150,6 +150,19 @@ func BenchmarkLink(b *testing.B) {
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
+	tryNumber := func(w *engine.Watcher, k int) bool {
+		want := fmt.Sprint(k)
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, u := range w.Pull(nil) {
+				if u.Snapshot != nil && len(u.Snapshot.Lines) > 0 && u.Snapshot.Lines[0].Number == want {
+					return true
+				}
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+		return false
+	}
 	report := func(b *testing.B, owner, replica *testNode) {
 		b.ReportMetric(float64(owner.node.stats.Published.Load())/float64(b.N), "published/op")
 		b.ReportMetric(float64(owner.node.stats.PublishedBytes.Load())/float64(max(1, owner.node.stats.Published.Load())), "bytes/update")
@@ -185,7 +198,13 @@ func BenchmarkLink(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		waitNumber(b, w, b.N)
+		if !tryNumber(w, b.N) {
+			o, _ := owner.engine.Snapshot(id)
+			r, _ := replica.engine.Snapshot(id)
+			b.Fatalf("line %d never reached the watcher: owner %d %s, replica %d %s, published %d installed %d stale %d", b.N,
+				o.Version, o.Lines[0].Number, r.Version, r.Lines[0].Number, owner.node.stats.Published.Load(),
+				replica.node.stats.ReplicaApplied.Load(), replica.node.stats.ReplicaStale.Load())
+		}
 		b.StopTimer()
 		report(b, owner, replica)
 	})
