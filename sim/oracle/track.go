@@ -58,6 +58,14 @@ func (w *WatcherView) Index() {
 
 // Sub returns the subscription to owner, or nil.
 func (w *WatcherView) Sub(owner int32) *SubView {
+	if i := w.SubIndex(owner); i >= 0 {
+		return &w.Subs[i]
+	}
+	return nil
+}
+
+// SubIndex returns the index in Subs of the subscription to owner, or -1.
+func (w *WatcherView) SubIndex(owner int32) int {
 	lo, hi := 0, len(w.owners)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -68,9 +76,9 @@ func (w *WatcherView) Sub(owner int32) *SubView {
 		}
 	}
 	if lo < len(w.owners) && w.owners[lo] == owner {
-		return &w.Subs[lo]
+		return lo
 	}
-	return nil
+	return -1
 }
 
 // Resolution is what accounting an update found.
