@@ -89,10 +89,10 @@ const (
 	CounterCoalesced
 	// CounterUnattributed: updates of a version no recorded change explains.
 	CounterUnattributed
-	// CounterRaced: updates (wire) whose view matched no change while a
-	// calendar boundary of the contact was within the race window: the
-	// server's clock and the simulator's model may order a boundary and an
-	// event differently (reported, not counted as stale).
+	// CounterRaced: nothing counts it since the wire oracle follows the
+	// server's order exactly (docs/SCENARIOS.md §10.4); it counted wire
+	// views that matched no change within 50 ms of a calendar boundary. It
+	// stays in the reports (always 0) so that old and new results line up.
 	CounterRaced
 	// CounterDropped: updates dropped or corrupted on purpose (fault injection).
 	CounterDropped
