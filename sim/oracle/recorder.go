@@ -140,6 +140,10 @@ func (r *Recorder) Record(m Metric, ns int64) {
 // Count adds n to counter c. Caller holds r.Mutex.
 func (r *Recorder) Count(c Counter, n int64) { r.counters[c] += n }
 
+// Counter returns the recorder's own count of c (not merged). Caller
+// holds r.Mutex.
+func (r *Recorder) Counter(c Counter) int64 { return r.counters[c] }
+
 // Recorders is the set of recorders of a run; each goroutine that records
 // gets its own.
 type Recorders struct {

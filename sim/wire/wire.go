@@ -30,8 +30,9 @@ type wire struct {
 	clients []*wireClient      // parallel to plan.watchers
 	pool    []*oracle.Recorder // shared by the client readers
 
-	decodeMismatch atomic.Bool // the fast event decoder's cross-check failed (logged once)
-	readFailed     atomic.Bool // a client's connection failed (logged once)
+	decodeMismatch  atomic.Bool     // the fast event decoder's cross-check failed (logged once)
+	anomaliesLogged [4]atomic.Int64 // anomalous updates logged per kind (the first ten are)
+	readFailed      atomic.Bool     // a client's connection failed (logged once)
 
 	liveMu        sync.Mutex    // guards live
 	live          []*wireClient // logged-in connections, for the keepalives

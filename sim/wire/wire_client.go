@@ -355,6 +355,9 @@ func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int6
 	c.resolve <- item
 }
 
+// anomalyKinds index wire.anomaliesLogged.
+var anomalyKinds = map[string]int{"torn": 0, "duplicated": 1, "out of order": 2, "stale": 3}
+
 // resolver accounts the updates in arrival order, each once the log of
 // its owner is complete up to its arrival (the sender's final): the
 // update then reflects a change in the log or is an anomaly. Nothing is
@@ -369,14 +372,30 @@ func (c *wireClient) resolver() {
 		if !complete {
 			c.rec.Count(oracle.CounterErrors, 1)
 		}
+		torn, duplicated := c.rec.Counter(oracle.CounterTorn), c.rec.Counter(oracle.CounterDuplicated)
+		anomaly := ""
 		switch oracle.ResolveMatched(log, c.view, &view, item.changed, &item.before, item.recv, c.rec) {
 		case oracle.Resolved:
+			switch {
+			case c.rec.Counter(oracle.CounterTorn) != torn:
+				anomaly = "torn"
+			case c.rec.Counter(oracle.CounterDuplicated) != duplicated:
+				anomaly = "duplicated"
+			}
 		case oracle.OlderView:
 			c.rec.Count(oracle.CounterOutOfOrder, 1)
+			anomaly = "out of order"
 		default:
 			c.rec.Count(oracle.CounterStale, 1)
+			anomaly = "stale"
 		}
 		c.rec.Mutex.Unlock()
+		if anomaly != "" && c.w.anomaliesLogged[anomalyKinds[anomaly]].Add(1) <= 10 {
+			c.w.cfg.Logger.Warn("presencesim: "+anomaly+" update", "watcher", c.w.plan.Population.Users[c.user].ContactID,
+				"contact", c.w.plan.Population.Users[sv.Owner].ContactID, "class", sv.Class, "changed", item.changed.String(),
+				"recv", item.recv, "view_differs_from_before", item.before.Differs(&item.after, sv.Compared()).String(),
+				"log", oracle.Explain(log, &view))
+		}
 		c.keys[item.sub] = view.Key
 		c.unresolved.Add(-1)
 	}

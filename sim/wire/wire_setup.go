@@ -143,7 +143,7 @@ func (w *wire) subscribe(ctx context.Context) error {
 			log.Mutex.RLock()
 			n := log.Newest()
 			log.Mutex.RUnlock()
-			sv.Key = n.Key
+			oracle.Position(log, sv, n.Key)
 			c.keys[c.view.SubIndex(sv.Owner)] = n.Key
 			if d := sv.Print.Differs(&n.Prints[sv.Class], sv.Compared()); d != 0 {
 				w.cfg.Logger.Warn("presencesim: subscribe snapshot differs from the model",
