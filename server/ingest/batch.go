@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"slices"
+	"time"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -67,6 +68,12 @@ type Result struct {
 	Applied int
 	Failed  int
 	Errors  []EventError
+	// Times, when the batch was applied with ReportTimes, has one entry
+	// per event in batch order: the engine time (Unix ns) at which it was
+	// applied (engine.InputTime), 0 for an event that failed or was routed
+	// to another node one by one (Route); events routed as a batch
+	// (RouteBatch) report the time the batch returned from their owners.
+	Times []int64
 }
 
 // BatchApplier decodes NDJSON batches and applies their events to an
@@ -80,10 +87,16 @@ type BatchApplier struct {
 	dec    Decoder
 	ev     Event
 	res    Result
+	// ReportTimes makes Apply fill Result.Times (the ingest URL's
+	// query parameter times=1): a source that alone feeds its contacts
+	// learns where each event fell among the contacts' calendar
+	// boundaries (the simulator's exact wire oracle, docs/SCENARIOS.md).
+	ReportTimes bool
 
 	routeBatch func([]Event) []error // Config.RouteBatch
 	events     []Event               // routeBatch: the batch's decoded events
 	lines      []int                 // routeBatch: their line numbers
+	slots      []int                 // routeBatch: per non-blank line, its index in events or -1
 }
 
 // NewBatchApplier returns an applier for e with these limits (zero fields
@@ -111,7 +124,7 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 	}
 	res := &a.res
 	clear(res.Errors)
-	*res = Result{Errors: res.Errors[:0]}
+	*res = Result{Errors: res.Errors[:0], Times: res.Times[:0]}
 	if a.routeBatch != nil {
 		a.applyRouted(batch, firstLine)
 		return res, nil
@@ -132,6 +145,13 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 			err = a.route(&a.ev)
 		} else if err == nil {
 			err = Apply(a.engine, &a.ev)
+		}
+		if a.ReportTimes {
+			at := int64(0)
+			if err == nil && a.route == nil {
+				at = a.engine.InputTime(a.ev.Contact).UnixNano()
+			}
+			res.Times = append(res.Times, at)
 		}
 		if err == nil {
 			res.Applied++
@@ -203,7 +223,7 @@ func (a *BatchApplier) applyRouted(batch []byte, firstLine int) {
 			res.Errors = append(res.Errors, EventError{Line: line, ID: id, Err: err})
 		}
 	}
-	a.events, a.lines = a.events[:0], a.lines[:0]
+	a.events, a.lines, a.slots = a.events[:0], a.lines[:0], a.slots[:0]
 	lineNo := firstLine
 	for rest := batch; len(rest) > 0; {
 		var line []byte
@@ -225,11 +245,26 @@ func (a *BatchApplier) applyRouted(batch []byte, firstLine int) {
 		if err != nil {
 			fail(lineNo, ev.ID, err)
 			a.events = a.events[:len(a.events)-1]
+			a.slots = append(a.slots, -1)
 			continue
 		}
+		a.slots = append(a.slots, len(a.lines))
 		a.lines = append(a.lines, lineNo)
 	}
 	errs := a.routeBatch(a.events)
+	if a.ReportTimes {
+		// The owners' engine times do not come back: every routed event
+		// that was applied reports the time its batch returned here,
+		// after the owners applied it (an upper bound).
+		now := time.Now().UnixNano()
+		for _, k := range a.slots {
+			at := int64(0)
+			if k >= 0 && (k >= len(errs) || errs[k] == nil) {
+				at = now
+			}
+			res.Times = append(res.Times, at)
+		}
+	}
 	for i := range a.events {
 		if i < len(errs) && errs[i] != nil {
 			fail(a.lines[i], a.events[i].ID, errs[i])

@@ -36,7 +36,8 @@ func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	remote := ctx.RemoteAddr().String()
-	if err := h.upgrader.Upgrade(ctx, func(conn *websocket.Conn) { h.serveConn(conn, remote) }); err != nil {
+	times := reportTimes(ctx)
+	if err := h.upgrader.Upgrade(ctx, func(conn *websocket.Conn) { h.serveConn(conn, remote, times) }); err != nil {
 		h.log.Info("ingest: websocket handshake failed", "remote", remote, "error", err)
 	}
 }
@@ -45,7 +46,7 @@ func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
 // One goroutine does all three, so acks leave in message order and there is
 // a single writer (the library allows one); the client pipelines by sending
 // the next batches while the server applies, TCP buffering them.
-func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
+func (h *Handler) serveConn(conn *websocket.Conn, remote string, times bool) {
 	c := &wsConn{conn: conn}
 	if !h.track(c) {
 		conn.Close()
@@ -56,6 +57,7 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 	conn.SetReadLimit(int64(h.limits.MaxBatchBytes))
 	w := h.workers.Get().(*worker)
 	defer h.workers.Put(w)
+	w.applier.ReportTimes = times
 	var (
 		msg []byte
 		seq uint64

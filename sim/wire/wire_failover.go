@@ -75,6 +75,9 @@ func (w *wire) failover(old *wireClient, cause error) {
 		w.live = slices.Delete(w.live, i, i+1)
 	}
 	w.liveMu.Unlock()
+	// The old client's resolver accounts what it was handed and leaves its
+	// positions in the view, where the new client starts from.
+	old.drained(time.Now().Add(5 * time.Second))
 	node := old.node
 	deadline := began.Add(failoverTimeout)
 	for {
@@ -111,6 +114,9 @@ func (w *wire) reconnect(old *wireClient, node int) (*wireClient, error) {
 		return nil, err
 	}
 	c.index = old.index
+	for i := range c.view.Subs {
+		c.keys[i] = c.view.Subs[i].Key
+	}
 	err = c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
 		before := sv.Print
 		sv.Print = oracle.ViewPrint{}
@@ -126,6 +132,7 @@ func (w *wire) reconnect(old *wireClient, node int) (*wireClient, error) {
 		c.rec.Mutex.Lock()
 		oracle.ResolveMatched(&w.plan.Logs[sv.Owner], c.view, sv, oracle.PrintSections, &before, time.Now().UnixNano(), c.rec)
 		c.rec.Mutex.Unlock()
+		c.keys[c.view.SubIndex(sv.Owner)] = sv.Key // the resolver continues from here
 	})
 	if err != nil {
 		c.close()
