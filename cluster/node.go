@@ -92,8 +92,15 @@ type Node struct {
 
 	// interest: contacts local watchers subscribed to (sticky), with the
 	// NATS subscription of each.
-	interest  *xsync.MapOf[string, *nats.Subscription]
-	replicaIn chan *nats.Msg
+	interest *xsync.MapOf[string, *nats.Subscription]
+	// interestMu serialises registering interest (subscribing); inflight
+	// holds, per contact whose owner's snapshot is being fetched, a
+	// channel closed when that fetch ended: a second watcher subscribing
+	// meanwhile waits for it instead of reading the local placeholder
+	// (offline, no lines).
+	interestMu sync.Mutex
+	inflight   map[string]chan struct{}
+	replicaIn  chan *nats.Msg
 	// remote: contacts this node owns that another node is interested in.
 	remote *xsync.MapOf[string, struct{}]
 	// dirty: contacts with a version to publish; publishing reads the
@@ -189,6 +196,7 @@ func New(cfg Config) (*Node, error) {
 		cfg: cfg, id: cfg.NodeID, engine: cfg.Engine, log: cfg.Logger.With("node", cfg.NodeID),
 		seen: map[string]time.Time{}, owned: map[string]bool{},
 		interest:    xsync.NewMapOf[string, *nats.Subscription](),
+		inflight:    map[string]chan struct{}{},
 		remote:      xsync.NewMapOf[string, struct{}](),
 		dirty:       xsync.NewMapOf[string, struct{}](),
 		wakeup:      make(chan struct{}, 1),

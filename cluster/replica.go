@@ -21,18 +21,28 @@ type interestReply struct {
 // subscribing is the engine hook run before a local watcher subscribes:
 // the node subscribes once to each new contact's subject and fetches the
 // current snapshot from its owner, so the watcher's first view is the
-// owner's and later versions arrive in order.
+// owner's and later versions arrive in order. A watcher that subscribes
+// to a contact whose snapshot another watcher's call is still fetching
+// waits for that fetch (at most the request timeout): before it, the local
+// copy is the directory's placeholder (offline, no lines), and a 3-node
+// smoke run over the wire showed it as 263 stale subscribe snapshots.
 func (n *Node) subscribing(ids []string) {
 	var fresh []string
+	var waits []chan struct{}
+	done := make(chan struct{})
+	n.interestMu.Lock()
 	for _, id := range ids {
 		if _, ok := n.interest.Load(id); ok {
+			if ch, ok := n.inflight[id]; ok && (len(waits) == 0 || waits[len(waits)-1] != ch) {
+				waits = append(waits, ch)
+			}
 			continue
 		}
 		if n.Owns(id) {
 			// No subscription to one's own publications (a third of the
 			// link's messages on 3 nodes): rebalance subscribes when the
 			// contact moves away.
-			n.interest.LoadOrStore(id, nil)
+			n.interest.Store(id, nil)
 			continue
 		}
 		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
@@ -41,15 +51,39 @@ func (n *Node) subscribing(ids []string) {
 			continue
 		}
 		if _, loaded := n.interest.LoadOrStore(id, sub); loaded {
-			_ = sub.Unsubscribe() // another watcher was first
+			_ = sub.Unsubscribe() // subscribeMoved was first
 			continue
 		}
+		n.inflight[id] = done
 		fresh = append(fresh, id)
 	}
-	if len(fresh) == 0 {
+	n.interestMu.Unlock()
+	if len(fresh) > 0 {
+		n.flushAndAsk(fresh)
+		n.interestMu.Lock()
+		for _, id := range fresh {
+			if n.inflight[id] == done {
+				delete(n.inflight, id)
+			}
+		}
+		n.interestMu.Unlock()
+	}
+	close(done)
+	if len(waits) == 0 {
 		return
 	}
-	n.flushAndAsk(fresh)
+	timeout := time.NewTimer(2 * n.cfg.RequestTimeout)
+	defer timeout.Stop()
+	for _, ch := range waits {
+		select {
+		case <-ch:
+		case <-timeout.C:
+			n.log.Warn("a contact's snapshot is still being fetched; subscribing with the local copy")
+			return
+		case <-n.stop:
+			return
+		}
+	}
 }
 
 // subscribeMoved subscribes to the contacts local watchers watch that this

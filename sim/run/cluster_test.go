@@ -125,14 +125,49 @@ func (l *logCounter) count() int {
 // senders re-send to another node, and the run must end without a
 // transport failure. (The node's cluster member stays up, so no contact
 // changes owner: the sources' re-send contract after an ownership change
-// is the SIGKILL test's, cmd/presenced.)
-//
-// The oracle's counts are logged, not asserted: over the wire a 3-node
-// cluster is not exact yet even without a failover (smoke, 2026-12-06:
-// lost 319, divergence 3, and 28 subscribe snapshots without the lines
-// the model expects, against 0 on one node; with this failover lost
-// about 1,000). docs/CLUSTER.md "Not done yet".
+// is the SIGKILL test's, cmd/presenced.) Nothing is lost and every view
+// converges; stale views are logged, not asserted (see
+// TestWireOnThreeNodes).
 func TestWireFollowsAFailover(t *testing.T) {
+	res, followed, logs := runThreeNodes(t, true)
+	if followed == 0 {
+		t.Fatalf("no watcher followed the failover; log:\n%s", logs)
+	}
+	t.Logf("%d watchers followed the failover", followed)
+	assertConverged(t, res)
+}
+
+// TestWireOnThreeNodes runs the smoke scenario over the wire against
+// three cluster nodes without a failover. Lost, divergence, duplicated,
+// torn and errors must be 0 (before watchers waited for a contact's
+// snapshot another watcher was fetching: lost 463, stale 263, 18 errors).
+// Stale views are logged, not asserted: the ingest answer of an event
+// applied on another node reports when the batch came back from the
+// owner, not the owner's engine time, so the oracle's order against
+// calendar boundaries is exact on one node only (docs/CLUSTER.md).
+func TestWireOnThreeNodes(t *testing.T) {
+	res, _, _ := runThreeNodes(t, false)
+	assertConverged(t, res)
+}
+
+func assertConverged(t *testing.T, res *Result) {
+	t.Helper()
+	for _, name := range []string{"lost", "divergence", "duplicated", "torn", "errors", "model_divergence"} {
+		if v := res.Values[name]; v != 0 {
+			t.Errorf("%s: %v, want 0", name, v)
+		}
+	}
+	t.Logf("stale %v, out of order %v (logged, not asserted)", res.Values["stale"], res.Values["out_of_order"])
+	if res.Counters["deliveries"] < 1000 {
+		t.Errorf("too little happened: %v", res.Counters)
+	}
+}
+
+// runThreeNodes runs smoke over the wire on three cluster nodes and an
+// embedded NATS; with failover, node c stops serving about 1 s into the
+// day. It returns the result, how many watchers followed a failover and
+// the run's log.
+func runThreeNodes(t *testing.T, failover bool) (*Result, int, string) {
 	if raceDetector {
 		t.Skip("54 s under -race; runs in make test's unit step")
 	}
@@ -168,7 +203,9 @@ func TestWireFollowsAFailover(t *testing.T) {
 	cfg.Status = &signalWriter{signal: firstStatus}
 	go func() {
 		<-firstStatus
-		nodes[2].stopServing()
+		if failover {
+			nodes[2].stopServing()
+		}
 	}()
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
@@ -177,13 +214,5 @@ func TestWireFollowsAFailover(t *testing.T) {
 	var table strings.Builder
 	res.WriteTable(&table)
 	t.Log(table.String())
-	if n := logs.count(); n == 0 {
-		t.Fatalf("no watcher followed the failover; log:\n%s", logs.buf.String())
-	} else {
-		t.Logf("%d watchers followed the failover", n)
-	}
-	t.Logf("oracle: lost %v, divergence %v, errors %v (not asserted, see above)", res.Values["lost"], res.Values["divergence"], res.Values["errors"])
-	if res.Counters["deliveries"] < 1000 {
-		t.Errorf("too little happened: %v", res.Counters)
-	}
+	return res, logs.count(), logs.buf.String()
 }
