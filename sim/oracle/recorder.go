@@ -32,10 +32,15 @@ const (
 	// intended time (a diagnostic: the difference to MetricDelivery is the
 	// coordinated omission the intended-time method avoids).
 	MetricServiceTime
+	// MetricLogin: a wire client's login, from the start of its connect (in
+	// a reconnect storm: its intended reconnect time) to the first
+	// subscribe result: WebSocket handshake, negotiate, login, first
+	// asnGetAndSubscribePresenceV2 (sim/wire).
+	MetricLogin
 	NumMetrics
 )
 
-var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time"}
+var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time", "login"}
 
 // String returns the metric's name ("delivery").
 func (m Metric) String() string { return metricNames[m] }
@@ -98,10 +103,13 @@ const (
 	CounterDropped
 	// CounterErrors: engine or transport errors.
 	CounterErrors
+	// CounterLoginErrors: wire logins (connect, negotiate, login or first
+	// subscribe) that failed and were retried.
+	CounterLoginErrors
 	NumCounters
 )
 
-var counterNames = [NumCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors"}
+var counterNames = [NumCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors", "login_errors"}
 
 // String returns the counter's name.
 func (c Counter) String() string { return counterNames[c] }

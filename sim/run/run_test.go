@@ -157,6 +157,27 @@ func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
 	}
 }
 
+// TestWireReconnectStorm: after the day every client connection drops and
+// reconnects within 300 ms; each watcher counts two logins (setup and
+// storm) in the login metric, none failed, and the final check on the new
+// connections finds the server consistent with the model.
+func TestWireReconnectStorm(t *testing.T) {
+	ts := startServer(t, nil)
+	cfg := Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, StopAfter: time.Second, SlowReaderShare: -1, Driver: DriverWire,
+		Wire: WireConfig{Target: "ws://" + ts.addr, Token: testIngestToken, SetRights: true, ReconnectStorm: 300 * time.Millisecond}}
+	res := run(t, cfg)
+	login := res.Metrics["login"]
+	if login.Count != int64(2*res.Watchers) || login.P99 <= 0 {
+		t.Fatalf("login metric %+v for %d watchers (want two logins each)", login, res.Watchers)
+	}
+	if res.Values["login.p99"] <= 0 || res.Counters["login_errors"] != 0 {
+		t.Fatalf("login.p99 %v, login errors %d", res.Values["login.p99"], res.Counters["login_errors"])
+	}
+	if res.Oracle.Checked == 0 || res.Oracle.Divergence != 0 || res.Oracle.Lost != 0 || res.Oracle.ModelDivergence != 0 {
+		t.Fatalf("after the storm: %+v", res.Oracle)
+	}
+}
+
 func TestWireRefusedToken(t *testing.T) {
 	ts := startServer(t, nil)
 	_, err := Run(context.Background(), Config{Scenario: loadScenario(t, "smoke"), Driver: DriverWire,

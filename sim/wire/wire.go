@@ -198,9 +198,26 @@ func (w *wire) connect(ctx context.Context) error {
 }
 
 // Quiesce waits until the senders are drained and no client received an
-// update for 300 ms (plus the slow readers' delay).
+// update for 300 ms (plus the slow readers' delay). Then, when configured,
+// it runs the reconnect storm (wire_storm.go) and waits for quiet again.
 func (w *wire) Quiesce(ctx context.Context) bool {
 	w.barrier()
+	if !w.quiet(ctx) {
+		return false
+	}
+	if window := w.stormWindow(); window > 0 {
+		if err := w.reconnectStorm(ctx, window); err != nil {
+			w.fail(err)
+			return false
+		}
+		return w.quiet(ctx)
+	}
+	return true
+}
+
+// quiet waits until no client received an update for 300 ms (plus the slow
+// readers' delay), at most QuiesceTimeout.
+func (w *wire) quiet(ctx context.Context) bool {
 	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
 	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
 	for {

@@ -48,10 +48,17 @@ type wireClient struct {
 	done        chan struct{}
 	ready       atomic.Bool // views initialised: updates are accounted
 	closing     atomic.Bool // close was called: a read error is expected
+
+	// loginTook is dial to login result (dialClient); firstSubscribed the
+	// moment the first subscribe result of the last subscribeAll arrived.
+	// Written and read by the goroutine that logs in and subscribes.
+	loginTook       time.Duration
+	firstSubscribed time.Time
 }
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
 func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherView) (*wireClient, error) {
+	started := time.Now()
 	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
 	conn, _, err := dialer.DialContext(ctx, w.cfg.Wire.Target, http.Header{})
 	if err != nil {
@@ -84,6 +91,7 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherV
 		c.close()
 		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.Population.Users[user].ContactID, res.Result.Value)
 	}
+	c.loginTook = time.Since(started)
 	w.liveMu.Lock()
 	w.live = append(w.live, c)
 	w.liveMu.Unlock()
@@ -284,10 +292,10 @@ func (c *wireClient) countError() {
 
 // update accounts one asnUpdatePresenceV2.
 func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int64) {
+	c.lastMessage.Store(recv) // also unaccounted ones: Quiesce waits for the traffic to stop
 	if c.view == nil || !c.ready.Load() {
 		return
 	}
-	c.lastMessage.Store(recv)
 	w := c.w
 	owner, ok := w.plan.Index[arg.Presence.ContactID]
 	sv := c.view.Sub(owner)
@@ -325,6 +333,15 @@ func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int6
 	default:
 		c.rec.Count(oracle.CounterStale, 1)
 	}
+}
+
+// drop closes the connection abruptly, as a network failure or a server
+// restart does (no logoff), and waits for the reader to end.
+func (c *wireClient) drop() {
+	c.closing.Store(true)
+	c.ready.Store(false)
+	_ = c.conn.Close()
+	<-c.done
 }
 
 // logoff ends the session politely and closes the connection.

@@ -96,6 +96,7 @@ func (w *wire) setRights(ctx context.Context) error {
 // set) and hands each returned presence to fn.
 func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubView, p *protocol.AsnPresenceV2)) error {
 	w, view := c.w, c.view
+	c.firstSubscribed = time.Time{}
 	done := map[engine.Section]bool{}
 	for i := range view.Subs {
 		flags := view.Subs[i].Flags
@@ -115,6 +116,9 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubVie
 		if err != nil {
 			return err
 		}
+		if c.firstSubscribed.IsZero() {
+			c.firstSubscribed = time.Now()
+		}
 		var result protocol.AsnGetAndSubscribePresenceV2Result
 		if err := json.Unmarshal(m.Result.Value, &result); err != nil {
 			return fmt.Errorf("%w: subscribe result: %v", ErrWire, err)
@@ -133,8 +137,21 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubVie
 
 // subscribe subscribes every client; the snapshots are the first views,
 // positioned at each contact's newest change.
+//
+// Each client's login latency (MetricLogin) is its dial-to-login time plus
+// its first subscribe call: the setup's wait between the two phases (all
+// clients log in, the rights are set, then all subscribe) is left out.
 func (w *wire) subscribe(ctx context.Context) error {
 	err := w.eachClient(ctx, func(c *wireClient) error {
+		started := time.Now()
+		defer func() {
+			if !c.firstSubscribed.IsZero() && c.loginTook > 0 { // once per login
+				c.rec.Mutex.Lock()
+				c.rec.Record(oracle.MetricLogin, int64(c.loginTook+c.firstSubscribed.Sub(started)))
+				c.rec.Mutex.Unlock()
+				c.loginTook = 0
+			}
+		}()
 		err := c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
 			sv.Print = oracle.ViewPrint{}
 			sv.Calls = nil

@@ -1,0 +1,132 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/sim/oracle"
+	"github.com/ucpresence/presence/sim/scenario"
+)
+
+// stormWindow is the reconnect storm's window: Wire.ReconnectStorm, or one
+// second when the scenario drops every session at once (a disconnect fault
+// of share 1, as login-storm.yaml has); zero: no storm.
+func (w *wire) stormWindow() time.Duration {
+	if d := w.cfg.Wire.ReconnectStorm; d != 0 {
+		return max(d, 0) // negative: off even for such a scenario
+	}
+	for _, f := range w.plan.Scenario.Faults {
+		if f.Kind == scenario.FaultDisconnect && f.Share >= 1 {
+			return time.Second
+		}
+	}
+	return 0
+}
+
+// maxLoginAttempts bounds the tries of one client in a storm; every failed
+// try counts a login error.
+const maxLoginAttempts = 3
+
+// reconnectStorm drops every watcher connection at once (no logoff, as a
+// network failure or server restart does) and reconnects them open-loop:
+// client i of n is due at start + i·window/n, whatever the server's speed,
+// and its login latency (MetricLogin) runs from that intended time to its
+// first subscribe result, so a server that falls behind shows it in the
+// latency instead of slowing the storm down. Updates are not accounted
+// during the storm (the drops change every user's presence, which the
+// model does not know); after it the traffic settles and every client
+// re-subscribes: its views are re-based on the fresh snapshots, the
+// model's changes they show are settled, and the final check compares
+// from there.
+func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
+	var wg sync.WaitGroup
+	for _, c := range w.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.drop()
+		}()
+	}
+	wg.Wait()
+	w.liveMu.Lock()
+	w.live = nil
+	w.liveMu.Unlock()
+
+	n := len(w.clients)
+	hist := oracle.NewHistogram()
+	var (
+		mu       sync.Mutex
+		failures int
+		firstErr error
+		lastDone time.Time
+	)
+	start := time.Now().Add(50 * time.Millisecond)
+	for i, old := range w.clients {
+		due := start.Add(time.Duration(int64(window) * int64(i) / int64(max(n, 1))))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Until(due))
+			var err error
+			for attempt := 0; attempt < maxLoginAttempts && ctx.Err() == nil; attempt++ {
+				var c *wireClient
+				if c, err = w.dialClient(ctx, old.user, old.view); err == nil {
+					err = c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {})
+					if err == nil {
+						latency := c.firstSubscribed.Sub(due)
+						c.loginTook = 0
+						c.rec.Mutex.Lock()
+						c.rec.Record(oracle.MetricLogin, int64(latency))
+						c.rec.Mutex.Unlock()
+						mu.Lock()
+						_ = hist.RecordValue(int64(latency))
+						if c.firstSubscribed.After(lastDone) {
+							lastDone = c.firstSubscribed
+						}
+						w.clients[i] = c
+						mu.Unlock()
+						return
+					}
+					c.close()
+				}
+				old.rec.Mutex.Lock()
+				old.rec.Count(oracle.CounterLoginErrors, 1)
+				old.rec.Mutex.Unlock()
+				mu.Lock()
+				failures++
+				mu.Unlock()
+			}
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%w: reconnect storm: %v", ErrWire, err)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	took := lastDone.Sub(start)
+	w.cfg.Logger.Info("presencesim: reconnect storm", "clients", n, "window", window,
+		"took", took.Round(time.Millisecond), "logins_per_second", int(float64(n)/took.Seconds()),
+		"p50", time.Duration(hist.ValueAtQuantile(50)).Round(time.Microsecond),
+		"p99", time.Duration(hist.ValueAtQuantile(99)).Round(time.Microsecond),
+		"max", time.Duration(hist.Max()).Round(time.Microsecond), "login_errors", failures)
+	w.quiet(ctx)
+	// Re-base every view on a fresh snapshot and settle the changes it
+	// already shows (as the final check does), then account updates again.
+	return w.eachClient(ctx, func(c *wireClient) error {
+		err := c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
+			sv.Print = oracle.ViewPrint{}
+			sv.Calls = nil
+			MergePresence(sv, p, oracle.PrintSections)
+			oracle.Settle(&w.plan.Logs[sv.Owner], sv)
+		})
+		c.ready.Store(true)
+		return err
+	})
+}
