@@ -54,10 +54,20 @@ type wireClient struct {
 	// Written and read by the goroutine that logs in and subscribes.
 	loginTook       time.Duration
 	firstSubscribed time.Time
+	// sessionToken is the JWT the login returned ("" if none): a
+	// reconnect logs in with it.
+	sessionToken string
 }
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
 func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherView) (*wireClient, error) {
+	return w.dialClientWith(ctx, user, view, "")
+}
+
+// dialClientWith is dialClient logging in with jwt when it is not empty:
+// a reconnecting client presents the token its previous login returned,
+// as real clients do (a password login costs the server a PBKDF2 hash).
+func (w *wire) dialClientWith(ctx context.Context, user int32, view *oracle.WatcherView, jwt string) (*wireClient, error) {
 	started := time.Now()
 	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
 	conn, _, err := dialer.DialContext(ctx, w.cfg.Wire.Target, http.Header{})
@@ -75,7 +85,9 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherV
 		return nil, err
 	}
 	login := &protocol.AsnLoginV2ChoiceArgument{}
-	if w.cfg.Wire.Auth == "basic" {
+	if jwt != "" {
+		login.Bearer = &protocol.AsnAuthBearer{JWT: jwt}
+	} else if w.cfg.Wire.Auth == "basic" {
 		credential := w.expand(w.cfg.Wire.Login, user) + ":" + w.cfg.Wire.Password
 		login.Basic = &protocol.AsnAuthBasicCredential{Credential: base64.StdEncoding.EncodeToString([]byte(credential))}
 	} else {
@@ -92,6 +104,9 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherV
 		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.Population.Users[user].ContactID, res.Result.Value)
 	}
 	c.loginTook = time.Since(started)
+	if t := result.Succeeded.Token; t != nil {
+		c.sessionToken = t.JWT.Value
+	}
 	w.liveMu.Lock()
 	w.live = append(w.live, c)
 	w.liveMu.Unlock()

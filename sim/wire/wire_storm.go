@@ -34,7 +34,8 @@ const maxLoginAttempts = 3
 // network failure or server restart does) and reconnects them open-loop:
 // client i of n is due at start + i·window/n, whatever the server's speed,
 // and its login latency (MetricLogin) runs from that intended time to its
-// first subscribe result, so a server that falls behind shows it in the
+// first subscribe result (it logs in with the JWT its previous login
+// returned, as a real client reconnects), so a server that falls behind shows it in the
 // latency instead of slowing the storm down. Updates are not accounted
 // during the storm (the drops change every user's presence, which the
 // model does not know); after it the traffic settles and every client
@@ -73,7 +74,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 			var err error
 			for attempt := 0; attempt < maxLoginAttempts && ctx.Err() == nil; attempt++ {
 				var c *wireClient
-				if c, err = w.dialClient(ctx, old.user, old.view); err == nil {
+				if c, err = w.dialClientWith(ctx, old.user, old.view, old.sessionToken); err == nil {
 					err = c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {})
 					if err == nil {
 						latency := c.firstSubscribed.Sub(due)
