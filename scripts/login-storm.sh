@@ -21,14 +21,26 @@ go build -o "$dir/presenced" ./cmd/presenced
 go build -o "$dir/presencesim" ./cmd/presencesim
 scenario=scenarios/login-storm-5k.yaml
 "$dir/presencesim" directory "$scenario" --password pw --iterations 1000 >"$dir/users.yaml"
+admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$dir/presenced" -http "127.0.0.1:$port" -tcp "" -pprof "" -data "$dir/data" -directory "$dir/users.yaml" \
+"$dir/presenced" -http "127.0.0.1:$port" -tcp "" -pprof "127.0.0.1:$admin" -data "$dir/data" -directory "$dir/users.yaml" \
 	-ingest-token secret -admin-token admin -log-level warn 2>"$dir/server.log" &
 server=$!
 for _ in $(seq 100); do
 	curl -sf "http://127.0.0.1:$port/metrics" -H 'Authorization: Bearer admin' >/dev/null 2>&1 && break
 	sleep 0.1
 done
+# PROFILE_AFTER=D: a 10 s CPU profile of presenced starting D after the day
+# began (the day's first status line), e.g. the --stop-after value plus a
+# second to catch the storm; written to $dir/server-storm.pprof.
+if [ -n "${PROFILE_AFTER:-}" ]; then
+	(
+		until grep -q '^ *[0-9.]*s ' "$dir/sim.log" 2>/dev/null; do sleep 0.1; done
+		sleep "$PROFILE_AFTER"
+		curl -s -H 'Authorization: Bearer admin' -o "$dir/server-storm.pprof" \
+			"http://127.0.0.1:$admin/debug/pprof/profile?seconds=10"
+	) &
+fi
 "$dir/presencesim" run "$scenario" --target "ws://127.0.0.1:$port" --token secret --auth basic \
-	--password pw --reconnect-storm "$window" --progress off --out "$dir/out" "$@"
+	--password pw --reconnect-storm "$window" --progress lines --out "$dir/out" "$@" 2>&1 | tee "$dir/sim.log"
 echo "output in $dir"
