@@ -66,10 +66,11 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 	acks := make(chan *pendingAck, pipelineDepth)
 	free := make(chan *pendingAck, pipelineDepth)
 	for range pipelineDepth {
-		free <- &pendingAck{}
+		free <- nil // allocated on first use: most streams keep few in flight
 	}
+	budget := newChangeBudget(maxPendingChanges)
 	ackerDone := make(chan struct{})
-	go h.writeAcks(conn, remote, acks, free, ackerDone)
+	go h.writeAcks(conn, remote, acks, free, budget, ackerDone)
 	defer func() {
 		close(acks)
 		<-ackerDone // the connection is fasthttp's again once serveConn returns
@@ -100,6 +101,9 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 			}
 		}
 		item := <-free // the writer always returns items, even after a failure
+		if item == nil {
+			item = &pendingAck{}
+		}
 		item.seq = seq
 		res, err := w.applier.apply(body, firstLine)
 		if err != nil {
@@ -112,7 +116,9 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 			item.out = AppendAck(item.out[:0], seq, res)
 		}
 		item.waits = w.applier.deferred.Take(item.waits[:0])
-		acks <- item // never blocks: at most pipelineDepth items exist
+		budget.take(len(item.waits))
+		acks <- item  // never blocks: at most pipelineDepth items exist
+		budget.wait() // too many changes not yet durable: let the store catch up
 		if cap(msg) > maxKeptBuffer {
 			msg = nil // a huge batch: do not keep its buffer for the connection's life
 		}
@@ -120,10 +126,56 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 }
 
 // pipelineDepth is how many batches of one connection may be applied but
-// not yet acknowledged. 32 batches of 100 notes keep a few thousand
-// changes in the store's queue, enough to fill a group commit of the
-// default 4,096 mutations while the previous one fsyncs.
-const pipelineDepth = 32
+// not yet acknowledged, and maxPendingChanges how many durable changes of
+// them may wait for their commit. A source that sends a small batch every
+// millisecond has ~50 batches in flight during a 50 ms fsync (a loaded
+// disk): with a depth of 32 the reader stopped and every watcher's
+// latency grew by the fsync (BenchmarkBrokerKnee: p99 113 ms at 250
+// notes/s). 1,024 batches cover a second of such a source; 65,536
+// changes are about 16 commits of the store's default 4,096 and bound
+// the memory of a source that sends 10,000-note batches.
+const (
+	pipelineDepth     = 1024
+	maxPendingChanges = 1 << 16
+)
+
+// changeBudget counts the durable changes a connection has in flight.
+type changeBudget struct {
+	mu    sync.Mutex
+	cond  sync.Cond
+	n     int
+	limit int
+}
+
+func newChangeBudget(limit int) *changeBudget {
+	b := &changeBudget{limit: limit}
+	b.cond.L = &b.mu
+	return b
+}
+
+// take adds n changes (the batch is applied already: it may overshoot).
+func (b *changeBudget) take(n int) {
+	b.mu.Lock()
+	b.n += n
+	b.mu.Unlock()
+}
+
+// wait blocks while more than the limit are in flight.
+func (b *changeBudget) wait() {
+	b.mu.Lock()
+	for b.n > b.limit {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
+}
+
+// give returns n changes (durable or failed).
+func (b *changeBudget) give(n int) {
+	b.mu.Lock()
+	b.n -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
 
 // pendingAck is a batch applied and waiting for durability: its ack bytes
 // and the Durables of its durable ops. Recycled through the free channel.
@@ -140,11 +192,13 @@ type pendingAck struct {
 // applied; the client resends what was not acknowledged). A failed write
 // closes the connection. It drains acks until the reader closes it and
 // always returns the items to free, so the reader never blocks on it.
-func (h *Handler) writeAcks(conn *websocket.Conn, remote string, acks <-chan *pendingAck, free chan<- *pendingAck, done chan<- struct{}) {
+func (h *Handler) writeAcks(conn *websocket.Conn, remote string, acks <-chan *pendingAck, free chan<- *pendingAck, budget *changeBudget, done chan<- struct{}) {
 	defer close(done)
 	failed := false
 	for item := range acks {
+		n := len(item.waits)
 		err := waitAll(item.waits)
+		budget.give(n)
 		switch {
 		case failed:
 		case err != nil:
