@@ -583,4 +583,3 @@ func (s *ingestSource) send(contacts []int, notes []string) error {
 }
 
 func (s *ingestSource) close() { s.conn.Close() }
-
