@@ -32,15 +32,17 @@ const (
 	// intended time (a diagnostic: the difference to MetricDelivery is the
 	// coordinated omission the intended-time method avoids).
 	MetricServiceTime
-	// MetricLogin: a wire client's login, from the start of its connect (in
-	// a reconnect storm: its intended reconnect time) to the first
-	// subscribe result: WebSocket handshake, negotiate, login, first
-	// asnGetAndSubscribePresenceV2 (sim/wire).
+	// MetricLogin: a wire client's login at setup, from the start of its
+	// connect to its first subscribe result: WebSocket handshake,
+	// negotiate, login, first asnGetAndSubscribePresenceV2 (sim/wire).
 	MetricLogin
+	// MetricReconnect: the same for a client of the reconnect storm, from
+	// its intended reconnect time (open-loop).
+	MetricReconnect
 	NumMetrics
 )
 
-var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time", "login"}
+var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time", "login", "reconnect"}
 
 // String returns the metric's name ("delivery").
 func (m Metric) String() string { return metricNames[m] }

@@ -33,8 +33,8 @@ const maxLoginAttempts = 3
 // reconnectStorm drops every watcher connection at once (no logoff, as a
 // network failure or server restart does) and reconnects them open-loop:
 // client i of n is due at start + i·window/n, whatever the server's speed,
-// and its login latency (MetricLogin) runs from that intended time to its
-// first subscribe result (it logs in with the JWT its previous login
+// and its login latency runs from that intended time to its
+// first subscribe result (MetricReconnect; it logs in with the JWT its previous login
 // returned, as a real client reconnects), so a server that falls behind shows it in the
 // latency instead of slowing the storm down. Updates are not accounted
 // during the storm (the drops change every user's presence, which the
@@ -80,7 +80,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 						latency := c.firstSubscribed.Sub(due)
 						c.loginTook = 0
 						c.rec.Mutex.Lock()
-						c.rec.Record(oracle.MetricLogin, int64(latency))
+						c.rec.Record(oracle.MetricReconnect, int64(latency))
 						c.rec.Mutex.Unlock()
 						mu.Lock()
 						_ = hist.RecordValue(int64(latency))
@@ -112,11 +112,14 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 		return firstErr
 	}
 	took := lastDone.Sub(start)
-	w.cfg.Logger.Info("presencesim: reconnect storm", "clients", n, "window", window,
-		"took", took.Round(time.Millisecond), "logins_per_second", int(float64(n)/took.Seconds()),
-		"p50", time.Duration(hist.ValueAtQuantile(50)).Round(time.Microsecond),
-		"p99", time.Duration(hist.ValueAtQuantile(99)).Round(time.Microsecond),
-		"max", time.Duration(hist.Max()).Round(time.Microsecond), "login_errors", failures)
+	line := fmt.Sprintf("reconnect storm: %d clients due within %v, the last subscribed after %v: %.0f logins/s; login p50 %v, p99 %v, max %v; %d failed attempts",
+		n, window, took.Round(time.Millisecond), float64(n)/took.Seconds(),
+		time.Duration(hist.ValueAtQuantile(50)).Round(time.Microsecond), time.Duration(hist.ValueAtQuantile(99)).Round(time.Microsecond),
+		time.Duration(hist.Max()).Round(time.Microsecond), failures)
+	w.cfg.Logger.Info("presencesim: " + line)
+	if w.cfg.Status != nil {
+		fmt.Fprintln(w.cfg.Status, line)
+	}
 	w.quiet(ctx)
 	// Re-base every view on a fresh snapshot and settle the changes it
 	// already shows (as the final check does), then account updates again.
