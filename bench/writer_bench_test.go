@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/bench/probe"
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
 	"github.com/ucpresence/presence/server"
+	"github.com/ucpresence/presence/server/auth"
 )
 
 // BenchmarkWriterPath is the in-process end-to-end path: a source update
@@ -76,11 +78,13 @@ func writerGraph(clients int) (ids []string, watching [][]string) {
 // tokenAuth accepts any bearer token as the user id.
 type tokenAuth struct{}
 
-func (tokenAuth) Basic(string, string) (server.User, error) {
-	return server.User{}, &server.LogonError{Code: 101, Msg: "bearer only"}
+func (tokenAuth) Basic(string, string) (*directory.User, error) {
+	return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "bearer only"}
 }
-func (tokenAuth) Bearer(token string) (server.User, error) { return server.User{ID: token}, nil }
-func (tokenAuth) IssueToken(user string) (string, error)   { return user, nil }
+func (tokenAuth) Bearer(token string) (*directory.User, error) {
+	return &directory.User{ID: token}, nil
+}
+func (tokenAuth) IssueToken(user string, _ time.Duration) (string, error) { return user, nil }
 
 // noteClient is one benchmark client: it reads frames and keeps the last
 // note number per contact.

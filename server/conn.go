@@ -148,7 +148,6 @@ func (c *conn) finish() {
 			m.Close()
 		}
 		if user != "" {
-			c.srv.clientGone(user, c)
 			_ = c.srv.cfg.Engine.ClientLogout(user, c.id)
 		}
 		c.srv.metrics.connections.Add(-1)

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/server/auth"
 )
 
 // handle decodes and dispatches one message; false ends the connection.
@@ -446,7 +448,7 @@ func (c *conn) login(inv *protocol.Invoke, wrapped bool) {
 		c.result(inv, wrapped, &protocol.AsnLoginV2Result{SupportedAuthMethods: &protocol.AsnLoginV2ResultSupportedAuthMethods{AuthMethodsOrdered: protocol.List[int64]{1, 5}}})
 		return
 	}
-	var user User
+	var user *directory.User
 	switch {
 	case a.Auth.Basic != nil:
 		login, password, ok := decodeBasic(a.Auth.Basic.Credential)
@@ -477,7 +479,7 @@ func (c *conn) login(inv *protocol.Invoke, wrapped bool) {
 		return
 	}
 	res := &protocol.AsnLoginV2ResultSuccess{LoggedInUser: protocol.Some(user.ID)}
-	if tok, err := c.srv.cfg.Authenticator.IssueToken(user.ID); err == nil {
+	if tok, err := c.srv.cfg.Authenticator.IssueToken(user.ID, 0); err == nil {
 		res.Token = &protocol.AsnLoginV2Token{JWT: protocol.Some(tok)}
 	}
 	c.result(inv, wrapped, &protocol.AsnLoginV2Result{Succeeded: res})
@@ -486,25 +488,25 @@ func (c *conn) login(inv *protocol.Invoke, wrapped bool) {
 // invokeAuthentication logs in with the ROSE envelope's per-invoke
 // authentication; false (after a reject 10) when it fails.
 func (c *conn) invokeAuthentication(inv *protocol.Invoke, wrapped bool) bool {
-	auth := inv.Authentication.Auth
-	var user User
+	credential := inv.Authentication.Auth
+	var user *directory.User
 	var err error
-	switch strings.ToLower(auth.Method) {
+	switch strings.ToLower(credential.Method) {
 	case "basic":
-		raw := string(auth.AuthData)
+		raw := string(credential.AuthData)
 		login, password, ok := strings.Cut(raw, ":")
 		if !ok {
 			login, password, ok = decodeBasic(raw)
 		}
 		if !ok {
-			err = &LogonError{Code: 101, Msg: "bad Basic authdata"}
+			err = &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "bad Basic authdata"}
 		} else {
 			user, err = c.srv.cfg.Authenticator.Basic(login, password)
 		}
 	case "jwt", "bearer":
-		user, err = c.srv.cfg.Authenticator.Bearer(string(auth.AuthData))
+		user, err = c.srv.cfg.Authenticator.Bearer(string(credential.AuthData))
 	default:
-		err = &LogonError{Code: 106, Msg: "unsupported method " + auth.Method}
+		err = &auth.LogonError{Code: auth.CodeInvalidAuthMethod, Msg: "unsupported method " + credential.Method}
 	}
 	if err == nil {
 		err = c.attach(user, true, engine.DeviceDesktop)
@@ -531,17 +533,17 @@ func decodeBasic(credential string) (login, password string, ok bool) {
 }
 
 func logonCode(err error) (int, string) {
-	var le *LogonError
+	var le *auth.LogonError
 	if errors.As(err, &le) {
 		return le.Code, le.Msg
 	}
-	return 100, "internal server error"
+	return auth.CodeInternalError, "internal server error"
 }
 
 // attach makes the connection a logged-in client of user: a watcher for
 // its subscriptions, a watcher of its own contact for the asnUpdateMy...
 // events, and a client session in the engine (the user is online).
-func (c *conn) attach(user User, v2 bool, device engine.Device) error {
+func (c *conn) attach(user *directory.User, v2 bool, device engine.Device) error {
 	e := c.srv.cfg.Engine
 	w := e.NewWatcher(engine.WatcherConfig{User: user.ID, Notify: c.signal})
 	mine := e.NewWatcher(engine.WatcherConfig{User: user.ID, Notify: c.signal})
@@ -556,7 +558,7 @@ func (c *conn) attach(user User, v2 bool, device engine.Device) error {
 	if err := e.ClientLogin(user.ID, c.id, device); err != nil {
 		c.log.Warn("client login not recorded", "user", user.ID, "error", err)
 	}
-	c.srv.clientReady(user.ID, c)
+	c.markAuthenticated()
 	c.srv.metrics.logins.Add(1)
 	c.signal()
 	return nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
 )
@@ -47,7 +48,7 @@ func (l *lockedBuffer) String() string {
 // the handling of one client's invoke (asnLoginV2).
 type panicAuth struct{ testAuth }
 
-func (a *panicAuth) Basic(login, password string) (User, error) {
+func (a *panicAuth) Basic(login, password string) (*directory.User, error) {
 	if login == "boom" {
 		panic("injected: authenticator bug")
 	}

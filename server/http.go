@@ -13,8 +13,10 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/server/auth"
 )
 
 var upgrader = websocket.FastHTTPUpgrader{
@@ -66,7 +68,7 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 // credentials reads the credentials of a createsession request: the
 // Authorization header (Basic, Bearer or JWT), ?token= or X-uctoken, or
 // ?user=&pass=.
-func (s *Server) credentials(ctx *fasthttp.RequestCtx) (User, error) {
+func (s *Server) credentials(ctx *fasthttp.RequestCtx) (*directory.User, error) {
 	a := s.cfg.Authenticator
 	if h := string(ctx.Request.Header.Peek("Authorization")); h != "" {
 		scheme, value, _ := strings.Cut(h, " ")
@@ -75,13 +77,13 @@ func (s *Server) credentials(ctx *fasthttp.RequestCtx) (User, error) {
 			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
 			login, password, ok := strings.Cut(string(raw), ":")
 			if err != nil || !ok {
-				return User{}, &LogonError{Code: 101, Msg: "malformed Basic credentials"}
+				return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "malformed Basic credentials"}
 			}
 			return a.Basic(login, password)
 		case "bearer", "jwt":
 			return a.Bearer(strings.TrimSpace(value))
 		}
-		return User{}, &LogonError{Code: 106, Msg: "unsupported authorization scheme " + scheme}
+		return nil, &auth.LogonError{Code: auth.CodeInvalidAuthMethod, Msg: "unsupported authorization scheme " + scheme}
 	}
 	if tok := ctx.QueryArgs().Peek("token"); len(tok) > 0 {
 		return a.Bearer(string(tok))
@@ -92,7 +94,7 @@ func (s *Server) credentials(ctx *fasthttp.RequestCtx) (User, error) {
 	if u := ctx.QueryArgs().Peek("user"); len(u) > 0 {
 		return a.Basic(string(u), string(ctx.QueryArgs().Peek("pass")))
 	}
-	return User{}, &LogonError{Code: 101, Msg: "no credentials"}
+	return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "no credentials"}
 }
 
 // createSession serves /ws/client/createsession: credentials in,

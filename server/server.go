@@ -20,34 +20,24 @@ import (
 	"github.com/puzpuzpuz/xsync/v3"
 	"github.com/valyala/fasthttp"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
 )
 
-// User is what the server needs to know of an authenticated user.
-type User struct {
-	ID          string // contact id, e.g. sip:alice@example.com
-	DisplayName string
-}
-
-// LogonError is an authentication failure with its AsnLogonErrorEnum code
-// (101 invalid user or password, 107 not enabled, 130 token expired, 131
-// too many attempts, ...).
-type LogonError struct {
-	Code int
-	Msg  string
-}
-
-func (e *LogonError) Error() string {
-	return fmt.Sprintf("server: logon failed (%d): %s", e.Code, e.Msg)
-}
-
-// Authenticator checks credentials. Errors should be *LogonError; anything
-// else is reported as code 100 (internal server error).
+// Authenticator checks credentials; *auth.Authenticator (server/auth,
+// against the user directory) is the implementation. Users are the
+// directory's *directory.User; errors should be *auth.LogonError (its Code
+// is the AsnLogonErrorEnum sent to the client), anything else is reported
+// as code 100 (internal server error).
 type Authenticator interface {
-	Basic(login, password string) (User, error)
-	Bearer(token string) (User, error)
-	IssueToken(user string) (string, error)
+	// Basic checks a login name and password.
+	Basic(login, password string) (*directory.User, error)
+	// Bearer checks a token issued by IssueToken.
+	Bearer(token string) (*directory.User, error)
+	// IssueToken signs a token for the user with contact id userID, valid
+	// for ttl (zero: the authenticator's default lifetime).
+	IssueToken(userID string, ttl time.Duration) (string, error)
 }
 
 // Config configures a Server. Zero values take the documented defaults.
@@ -173,7 +163,6 @@ type Server struct {
 	http    *fasthttp.Server
 
 	sessions *xsync.MapOf[string, *webSession] // UCWeb session id -> session
-	clients  *xsync.MapOf[string, *userConns]  // user -> live connections
 
 	// extraMetrics write more Prometheus text (the ingest API's counters).
 	extraMetrics []func(io.Writer)
@@ -188,16 +177,11 @@ type Server struct {
 // webSession is a UCWeb session created by /ws/client/createsession.
 type webSession struct {
 	id      string
-	user    User
+	user    *directory.User
 	device  engine.Device
 	created time.Time
 	mu      sync.Mutex
 	conn    *conn // the attached WebSocket, if any
-}
-
-type userConns struct {
-	mu    sync.Mutex
-	conns map[*conn]struct{}
 }
 
 // New returns a server.
@@ -209,7 +193,6 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		sessions: xsync.NewMapOf[string, *webSession](),
-		clients:  xsync.NewMapOf[string, *userConns](),
 		conns:    map[*conn]struct{}{},
 	}
 	s.metrics.init()
@@ -330,23 +313,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	_ = s.http.ShutdownWithContext(ctx)
 	return err
-}
-
-// clientReady records a logged-in connection of user.
-func (s *Server) clientReady(user string, c *conn) {
-	uc, _ := s.clients.LoadOrCompute(user, func() *userConns { return &userConns{conns: map[*conn]struct{}{}} })
-	uc.mu.Lock()
-	uc.conns[c] = struct{}{}
-	uc.mu.Unlock()
-	c.markAuthenticated()
-}
-
-func (s *Server) clientGone(user string, c *conn) {
-	if uc, ok := s.clients.Load(user); ok {
-		uc.mu.Lock()
-		delete(uc.conns, c)
-		uc.mu.Unlock()
-	}
 }
 
 func newID() string {

@@ -15,8 +15,10 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/protocol"
+	"github.com/ucpresence/presence/server/auth"
 )
 
 // testAuth accepts password "pw" for every known user and tokens "tok:<id>".
@@ -25,30 +27,32 @@ type testAuth struct {
 	failures map[string]int
 }
 
-func (a *testAuth) Basic(login, password string) (User, error) {
+func (a *testAuth) Basic(login, password string) (*directory.User, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.failures == nil {
 		a.failures = map[string]int{}
 	}
 	if a.failures[login] >= 3 {
-		return User{}, &LogonError{Code: 131, Msg: "too many attempts"}
+		return nil, &auth.LogonError{Code: auth.CodeTooManyAttempts, Msg: "too many attempts"}
 	}
 	if password != "pw" {
 		a.failures[login]++
-		return User{}, &LogonError{Code: 101, Msg: "invalid user name or password"}
+		return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "invalid user name or password"}
 	}
-	return User{ID: "sip:" + login + "@x"}, nil
+	return &directory.User{ID: "sip:" + login + "@x"}, nil
 }
 
-func (a *testAuth) Bearer(token string) (User, error) {
+func (a *testAuth) Bearer(token string) (*directory.User, error) {
 	if id, ok := strings.CutPrefix(token, "tok:"); ok {
-		return User{ID: id}, nil
+		return &directory.User{ID: id}, nil
 	}
-	return User{}, &LogonError{Code: 101, Msg: "bad token"}
+	return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "bad token"}
 }
 
-func (a *testAuth) IssueToken(user string) (string, error) { return "tok:" + user, nil }
+func (a *testAuth) IssueToken(user string, _ time.Duration) (string, error) {
+	return "tok:" + user, nil
+}
 
 type testServer struct {
 	e        *engine.Engine

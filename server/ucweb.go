@@ -153,7 +153,7 @@ func (c *conn) loggedInContactV1(inv *protocol.Invoke, wrapped bool) {
 // with (createsession?token=, asnLoginV2 authBearer). Administrator tokens
 // (adminLogin) are not issued.
 func (c *conn) userToken(inv *protocol.Invoke, wrapped bool) {
-	tok, err := c.srv.cfg.Authenticator.IssueToken(c.currentUser())
+	tok, err := c.srv.cfg.Authenticator.IssueToken(c.currentUser(), 0)
 	if err != nil {
 		c.requestError(inv, wrapped, 0, "cannot issue a token: "+err.Error())
 		return

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/bench/probe"
-	"github.com/ucpresence/presence/server/auth"
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/sim/model"
 )
 
@@ -223,7 +223,7 @@ func randomToken() string {
 // password hash at the lowest iteration count for all (a thousand PBKDF2
 // rounds, 0.2 ms per login, so 20,000 logins do not measure PBKDF2).
 func writeDirectory(path string, population *model.Population, password string) error {
-	hash, err := auth.HashPassword(password, auth.MinIterations)
+	hash, err := directory.HashPassword(password, directory.MinIterations)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/server"
-	"github.com/ucpresence/presence/server/auth"
 	"github.com/ucpresence/presence/server/board"
 )
 
@@ -15,7 +15,7 @@ import (
 // returns the handler for GET / (a redirect to it). The board needs the
 // server's sessions and metrics, and the server needs the routes first: srv
 // is filled in once the server exists (requests only arrive after that).
-func boardRoutes(dir *auth.Directory, srv *atomic.Pointer[server.Server]) (map[string]fasthttp.RequestHandler, fasthttp.RequestHandler, error) {
+func boardRoutes(dir *directory.Directory, srv *atomic.Pointer[server.Server]) (map[string]fasthttp.RequestHandler, fasthttp.RequestHandler, error) {
 	users := dir.Users()
 	ids := make([]string, len(users))
 	admin := make(map[string]bool, len(users))

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/internal/browsertest"
-	"github.com/ucpresence/presence/server/auth"
 )
 
 // presencedProcess is presenced run in-process by run(), as main does.
@@ -185,7 +185,7 @@ func TestBoardInBrowser(t *testing.T) {
 // appears live on alice's page, she grants Team, and bob's page shows her
 // presence within the live budget.
 func TestBoardRightsChallengeInBrowser(t *testing.T) {
-	yaml := string(auth.DemoDirectoryYAML())
+	yaml := string(directory.DemoYAML())
 	const global = "  global:\n    \"*\": company\n"
 	if !strings.Contains(yaml, global) {
 		t.Fatal("the demo directory no longer has the global list this test removes")

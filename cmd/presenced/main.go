@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ucpresence/presence/cluster"
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server"
 	"github.com/ucpresence/presence/server/auth"
@@ -210,7 +211,7 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 		routes[path] = h
 	}
 	srv, err := server.New(server.Config{
-		Engine: e, Authenticator: server.DirectoryAuthenticator{Auth: authn}, Logger: log,
+		Engine: e, Authenticator: authn, Logger: log,
 		MaxFrameBytes: o.maxFrame, MaxSubscriptionsPerCall: o.maxSubsCall, MaxSubscriptionsPerConn: o.maxSubsConn,
 		InvokeRate: o.invokeRate, InvokeBurst: 2 * o.invokeRate, MaxPendingBytes: o.maxPending,
 		WriteTimeout: o.writeTimeout, IdleTimeout: o.idleTimeout, ExtraRoutes: routes, Index: boardIndex, WriteCoalesce: o.writeCoalesce,
@@ -276,11 +277,11 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	return srv.Shutdown(sctx)
 }
 
-func loadDirectory(path string) (*auth.Directory, error) {
+func loadDirectory(path string) (*directory.Directory, error) {
 	if path == "" {
-		return auth.DemoDirectory()
+		return directory.Demo()
 	}
-	return auth.LoadDirectory(path)
+	return directory.Load(path)
 }
 
 func hashPassword(stdin io.Reader, stdout, stderr io.Writer) int {
@@ -289,7 +290,7 @@ func hashPassword(stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "presenced hash-password: reads the password from standard input")
 		return 2
 	}
-	h, err := auth.HashPassword(strings.TrimRight(line, "\r\n"), 0)
+	h, err := directory.HashPassword(strings.TrimRight(line, "\r\n"), 0)
 	if err != nil {
 		fmt.Fprintln(stderr, "presenced hash-password:", err)
 		return 1
@@ -303,14 +304,14 @@ func issueToken(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	key := fs.String("jwt-key", os.Getenv("PRESENCED_JWT_KEY"), "the server's signing key")
 	ttl := fs.Duration("ttl", 8*time.Hour, "token lifetime")
-	directory := fs.String("directory", "", "user directory YAML file of the server; empty uses the embedded demo directory")
+	directoryFile := fs.String("directory", "", "user directory YAML file of the server; empty uses the embedded demo directory")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *key == "" {
 		fmt.Fprintln(stderr, "usage: presenced token -jwt-key KEY [-directory FILE] [-ttl D] USER-ID")
 		return 2
 	}
 	// The directory says whether the user exists and is enabled: a token
 	// for anyone else would be refused at login anyway.
-	dir, err := loadDirectory(*directory)
+	dir, err := loadDirectory(*directoryFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "presenced token:", err)
 		return 1

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ucpresence/presence/server/auth"
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/sim/model"
 	"github.com/ucpresence/presence/sim/scenario"
 )
 
-// directory writes a presenced user directory (docs/AUTH.md) for the
+// writeDirectory writes a presenced user directory (docs/AUTH.md) for the
 // scenario's population, so that the wire driver's Basic logins work
 // against a real presenced:
 //
@@ -25,11 +25,11 @@ import (
 // Every user gets the same password, hashed once (one salt for the whole
 // file: a load-test directory, not a real one) with a low iteration count
 // so that thousands of logins do not cost the server minutes of PBKDF2.
-func directory(args []string, stdout, stderr io.Writer) int {
+func writeDirectory(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("directory", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	password := fs.String("password", "", "password of every user (required)")
-	iterations := fs.Int("iterations", auth.MinIterations, "PBKDF2 iterations of the hash")
+	iterations := fs.Int("iterations", directory.MinIterations, "PBKDF2 iterations of the hash")
 	out := fs.String("o", "", "output file (default stdout)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -49,7 +49,7 @@ func directory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	hash, err := auth.HashPassword(*password, *iterations)
+	hash, err := directory.HashPassword(*password, *iterations)
 	if err != nil {
 		fmt.Fprintln(stderr, "presencesim directory:", err)
 		return exitUsage

@@ -55,7 +55,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		return runCommand(args, stdout, stderr)
 	case "directory":
-		return directory(args, stdout, stderr)
+		return writeDirectory(args, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 0 && args[0] == "run" {
 			fs, _ := runFlags(io.Discard)

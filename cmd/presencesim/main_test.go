@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/server/auth"
 )
 
@@ -101,7 +102,7 @@ func TestDirectoryLoadsInPresenced(t *testing.T) {
 	if code := dispatch([]string{"directory", "../../scenarios/smoke.yaml", "--password", "pw"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	dir, err := auth.ParseDirectory("users.yaml", stdout.Bytes())
+	dir, err := directory.Parse("users.yaml", stdout.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

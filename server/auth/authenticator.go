@@ -7,13 +7,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ucpresence/presence/directory"
 )
 
 // Config configures an Authenticator. Only Directory is required.
 type Config struct {
 	// Directory is the user directory. Required; SetDirectory replaces it
 	// later (a reload).
-	Directory *Directory
+	Directory *directory.Directory
 	// SigningKey is the HS256 key of bearer tokens, at least
 	// MinSigningKeyLength (32) bytes. Nil means a random key made by New:
 	// tokens then die with the process and are not accepted by other
@@ -54,7 +56,7 @@ type Config struct {
 // All methods are safe for concurrent use; Basic spends one PBKDF2
 // derivation (84 ms at DefaultIterations) outside any lock.
 type Authenticator struct {
-	directory atomic.Pointer[Directory]
+	directory atomic.Pointer[directory.Directory]
 	tokens    *tokenCodec
 	failures  *failureTracker
 	tokenTTL  time.Duration
@@ -117,11 +119,11 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // Directory returns the current directory.
-func (a *Authenticator) Directory() *Directory { return a.directory.Load() }
+func (a *Authenticator) Directory() *directory.Directory { return a.directory.Load() }
 
 // SetDirectory replaces the directory (after a reload). Tokens issued for
 // users that are gone stop working; lockouts stay.
-func (a *Authenticator) SetDirectory(d *Directory) {
+func (a *Authenticator) SetDirectory(d *directory.Directory) {
 	if d == nil {
 		panic("BUG: auth: SetDirectory(nil)")
 	}
@@ -132,12 +134,12 @@ func (a *Authenticator) SetDirectory(d *Directory) {
 // locked out (without checking the password), 101 for an unknown name or a
 // wrong password (both cost the same PBKDF2 derivation, so timing does not
 // tell them apart), 107 for a disabled user with the right password.
-func (a *Authenticator) Basic(login, password string) (*User, error) {
-	if len(login) > MaxLoginLength || login == "" {
+func (a *Authenticator) Basic(login, password string) (*directory.User, error) {
+	if len(login) > directory.MaxLoginLength || login == "" {
 		a.basicFailed.Add(1)
 		return nil, invalidCredentials() // not a name we could hold; takes no lockout slot
 	}
-	key := foldLogin(login)
+	key := directory.FoldLogin(login)
 	if wait, ok := a.failures.begin(key, a.clock()); !ok {
 		a.lockedOut.Add(1)
 		return nil, &LogonError{
@@ -162,17 +164,17 @@ func (a *Authenticator) Basic(login, password string) (*User, error) {
 
 // checkPassword finds the user of a folded login name and checks the
 // password. An unknown name costs the same derivation as a known one.
-func (a *Authenticator) checkPassword(key, password string) (*User, *LogonError) {
-	if len(password) > MaxPasswordLength {
+func (a *Authenticator) checkPassword(key, password string) (*directory.User, *LogonError) {
+	if len(password) > directory.MaxPasswordLength {
 		return nil, invalidCredentials()
 	}
 	d := a.directory.Load()
-	u, known := d.byLogin[key]
+	u, known := d.UserByLogin(key)
 	if !known {
-		burn(password, d.decoyIterations)
+		d.Decoy(password)
 		return nil, invalidCredentials()
 	}
-	if !u.hash.verify(password) {
+	if !u.CheckPassword(password) {
 		return nil, invalidCredentials()
 	}
 	return u, nil
@@ -181,7 +183,7 @@ func (a *Authenticator) checkPassword(key, password string) (*User, *LogonError)
 // BasicCredential checks base64(login ":" password), the credential of
 // "Authorization: Basic" and of the authBasic choice of asnLoginV2. The
 // password is everything after the first colon.
-func (a *Authenticator) BasicCredential(credential string) (*User, error) {
+func (a *Authenticator) BasicCredential(credential string) (*directory.User, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(credential))
 	if err != nil {
 		raw, err = base64.RawStdEncoding.DecodeString(strings.TrimSpace(credential))
@@ -202,13 +204,13 @@ func (a *Authenticator) BasicCredential(credential string) (*User, error) {
 // is malformed, forged, names another algorithm than HS256, is not yet
 // valid, has the wrong issuer or audience, or names a user no longer in the
 // directory; 107 if the user is disabled.
-func (a *Authenticator) Bearer(token string) (*User, error) {
+func (a *Authenticator) Bearer(token string) (*directory.User, error) {
 	subject, lerr := a.tokens.verify(token, a.clock())
 	if lerr != nil {
 		a.bearerFailed.Add(1)
 		return nil, lerr
 	}
-	u, ok := a.directory.Load().byID[subject]
+	u, ok := a.directory.Load().User(subject)
 	if !ok {
 		a.bearerFailed.Add(1)
 		return nil, invalidCredentials()
@@ -225,7 +227,7 @@ func (a *Authenticator) Bearer(token string) (*User, error) {
 // "Basic <base64(login:password)>" or "Bearer <token>"; "JWT <token>" is
 // taken as Bearer (a third-party client sends it, wire digest §2.7). The
 // scheme is case-insensitive. Any other or no scheme is refused with 106.
-func (a *Authenticator) FromAuthorizationHeader(header string) (*User, error) {
+func (a *Authenticator) FromAuthorizationHeader(header string) (*directory.User, error) {
 	scheme, credentials, _ := strings.Cut(strings.TrimSpace(header), " ")
 	credentials = strings.TrimSpace(credentials)
 	switch {
@@ -247,7 +249,7 @@ func (a *Authenticator) IssueToken(userID string, ttl time.Duration) (string, er
 	if ttl == 0 {
 		ttl = a.tokenTTL
 	}
-	u, ok := a.directory.Load().byID[userID]
+	u, ok := a.directory.Load().User(userID)
 	if !ok {
 		return "", fmt.Errorf("auth: cannot issue a token: unknown user %q", userID)
 	}

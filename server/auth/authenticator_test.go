@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ucpresence/presence/directory"
 )
 
 func basicHeader(login, password string) string {
@@ -29,8 +31,8 @@ func TestBasic(t *testing.T) {
 		t.Fatalf("a wrong password (%q) and an unknown name (%q) must look the same", wrong, unknown)
 	}
 	wantCode(t, mustFail(a.Basic("", "")), CodeInvalidCredentials)
-	wantCode(t, mustFail(a.Basic(strings.Repeat("a", MaxLoginLength+1), "x")), CodeInvalidCredentials)
-	wantCode(t, mustFail(a.Basic("ann", strings.Repeat("x", MaxPasswordLength+1))), CodeInvalidCredentials)
+	wantCode(t, mustFail(a.Basic(strings.Repeat("a", directory.MaxLoginLength+1), "x")), CodeInvalidCredentials)
+	wantCode(t, mustFail(a.Basic("ann", strings.Repeat("x", directory.MaxPasswordLength+1))), CodeInvalidCredentials)
 	// A disabled user: 107 only with the right password.
 	wantCode(t, mustFail(a.Basic("ben", "secret-b")), CodeUserNotEnabled)
 	wantCode(t, mustFail(a.Basic("ben", "secret-a")), CodeInvalidCredentials)
@@ -51,7 +53,7 @@ func TestAuthorizationHeader(t *testing.T) {
 		}
 	}
 	// The password is everything after the first colon.
-	d, err := ParseDirectory("colon.yaml", []byte("users:\n  - {id: sip:x@y, login: x, password_hash: "+mustHash(t, "a:b:c")+"}\n"))
+	d, err := directory.Parse("colon.yaml", []byte("users:\n  - {id: sip:x@y, login: x, password_hash: "+mustHash(t, "a:b:c")+"}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func TestAuthorizationHeader(t *testing.T) {
 }
 
 func mustHash(t testing.TB, password string) string {
-	h, err := HashPassword(password, MinIterations)
+	h, err := directory.HashPassword(password, directory.MinIterations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestBearerUserState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	smaller, err := ParseDirectory("smaller.yaml", []byte("users:\n  - {id: sip:cid@example.com, login: cid, password_hash: "+mustHash(t, "x")+"}\n"))
+	smaller, err := directory.Parse("smaller.yaml", []byte("users:\n  - {id: sip:cid@example.com, login: cid, password_hash: "+mustHash(t, "x")+"}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,11 +336,11 @@ func TestConcurrentUse(t *testing.T) {
 // reveal which names exist. The bound is loose (a third) to stay robust on
 // a loaded machine; without the decoy derivation the ratio is below 1%.
 func TestUnknownLoginCostsADerivation(t *testing.T) {
-	hash, err := HashPassword("right", 20_000)
+	hash, err := directory.HashPassword("right", 20_000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := ParseDirectory("timing.yaml", []byte("users:\n  - {id: sip:t@x, login: t, password_hash: "+hash+"}\n"))
+	d, err := directory.Parse("timing.yaml", []byte("users:\n  - {id: sip:t@x, login: t, password_hash: "+hash+"}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,5 +357,41 @@ func TestUnknownLoginCostsADerivation(t *testing.T) {
 	known, unknown := fastest("t"), fastest("nobody")
 	if unknown*3 < known {
 		t.Fatalf("unknown name refused in %s, wrong password in %s", unknown, known)
+	}
+}
+
+// TestDemoLogins logs every demo user in with the documented password.
+func TestDemoLogins(t *testing.T) {
+	d, err := directory.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{Directory: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := d.Users()
+	errs := make([]error, len(users))
+	done := make(chan int)
+	for i, u := range users { // in parallel: 100,000 iterations each
+		go func() {
+			got, err := a.Basic(u.Login, directory.DemoPassword)
+			if err == nil && got != u {
+				err = fmt.Errorf("got user %s", got.ID)
+			}
+			errs[i] = err
+			done <- i
+		}()
+	}
+	for range users {
+		<-done
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("demo user %s: %v", users[i].Login, err)
+		}
+	}
+	if _, err := a.Basic(users[0].Login, directory.DemoPassword+"x"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Errorf("wrong demo password: %v", err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ucpresence/presence/directory"
 )
 
 // naiveVerify is the baseline for BenchmarkBearer: the textbook
@@ -46,7 +48,7 @@ func benchToken(b *testing.B) (*Authenticator, string) {
 }
 
 // BenchmarkBearer is the verification of one token (a session setup with
-// a token), from the raw string to the *User.
+// a token), from the raw string to the *directory.User.
 func BenchmarkBearer(b *testing.B) {
 	a, token := benchToken(b)
 	b.ReportAllocs()
@@ -105,11 +107,11 @@ func BenchmarkIssueToken(b *testing.B) {
 // session setup with a password pays, and what bounds password guessing
 // per core.
 func BenchmarkBasic(b *testing.B) {
-	hash, err := HashPassword("pw", DefaultIterations)
+	hash, err := directory.HashPassword("pw", directory.DefaultIterations)
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := ParseDirectory("bench.yaml", []byte("users:\n  - {id: sip:b@x, login: b, password_hash: "+hash+"}\n"))
+	d, err := directory.Parse("bench.yaml", []byte("users:\n  - {id: sip:b@x, login: b, password_hash: "+hash+"}\n"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,11 +1,11 @@
-// Package auth authenticates the users of the presence server: the user
-// directory (a YAML file, or the embedded demo directory), password hashes
-// (PBKDF2-SHA256 from the standard library), bearer tokens (JWT HS256) and
-// the lockout of login names after repeated failures.
+// Package auth authenticates the users of the presence server against a
+// user directory (package directory, which holds the users and their
+// PBKDF2-SHA256 password hashes): Basic credentials, bearer tokens (JWT
+// HS256) and the lockout of login names after repeated failures.
 //
 // The entry point is an Authenticator built from a Config:
 //
-//	dir, _ := auth.DemoDirectory()
+//	dir, _ := directory.Demo()
 //	a, _ := auth.New(auth.Config{Directory: dir})
 //	user, err := a.FromAuthorizationHeader(r.Header.Get("Authorization"))
 //	var logon *auth.LogonError
@@ -18,10 +18,9 @@
 // disabled user, 130 for an expired token, 131 while a login name is locked
 // out, 106 for an unsupported authentication scheme.
 //
-// The directory also maps each user to the engine's contact model
-// ((*User).ContactEntry, (*User).EngineLines) and carries the initial
-// rights lists, applied with (*Directory).Apply. docs/AUTH.md describes the
-// file format and the security choices.
+// Users are *directory.User, the one user type of the module (package
+// server's Authenticator interface returns them too). docs/AUTH.md
+// describes the directory file format and the security choices.
 //
 // The package has no network code: the server hands it header values and
 // wire credentials.

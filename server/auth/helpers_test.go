@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ucpresence/presence/directory"
 )
 
 // fakeClock is an injectable clock, safe for concurrent use.
@@ -33,18 +35,18 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 var (
 	hashOnce  sync.Once
-	testHashA string // password "secret-a" at MinIterations
+	testHashA string // password "secret-a" at directory.MinIterations
 	testHashB string // password "secret-b"
 )
 
-// testHashes returns cheap hashes (MinIterations) for the test directory.
+// testHashes returns cheap hashes (directory.MinIterations) for the test directory.
 func testHashes(t testing.TB) (string, string) {
 	hashOnce.Do(func() {
 		var err error
-		if testHashA, err = HashPassword("secret-a", MinIterations); err != nil {
+		if testHashA, err = directory.HashPassword("secret-a", directory.MinIterations); err != nil {
 			panic(err)
 		}
-		if testHashB, err = HashPassword("secret-b", MinIterations); err != nil {
+		if testHashB, err = directory.HashPassword("secret-b", directory.MinIterations); err != nil {
 			panic(err)
 		}
 	})
@@ -83,8 +85,8 @@ rights:
 `, a, b)
 }
 
-func testDirectory(t testing.TB) *Directory {
-	d, err := ParseDirectory("test.yaml", []byte(testDirectoryYAML(t)))
+func testDirectory(t testing.TB) *directory.Directory {
+	d, err := directory.Parse("test.yaml", []byte(testDirectoryYAML(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

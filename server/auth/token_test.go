@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ucpresence/presence/directory"
 )
 
 // rawToken signs arbitrary header and payload JSON with key.
@@ -75,7 +77,7 @@ func TestTokenExpired(t *testing.T) {
 	wantCode(t, mustFail(a.Bearer(token)), CodeTokenExpired)
 }
 
-func mustFail(_ *User, err error) error { return err }
+func mustFail(_ *directory.User, err error) error { return err }
 
 func TestTokenRefused(t *testing.T) {
 	clock := newFakeClock()

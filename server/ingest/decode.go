@@ -5,14 +5,27 @@ import (
 	"fmt"
 
 	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/internal/jsonscan"
 )
 
-// Decoder decodes event lines (one JSON object each) into Events. It is a
-// hand-written scanner rather than encoding/json: see BenchmarkDecode and
-// BenchmarkDecodeStdlib for the figures. It keeps scratch space between
+// maxDepth bounds nesting; the schema needs 4 (event, entry, data, address).
+const maxDepth = 8
+
+// resetScanner points s at line with the ingest API's nesting bound and
+// its error sentinels: syntax errors wrap ErrMalformed, values of the
+// wrong type or range ErrInvalidEvent.
+func resetScanner(s *jsonscan.Scanner, line []byte) {
+	s.MaxDepth, s.Malformed, s.Invalid = maxDepth, ErrMalformed, ErrInvalidEvent
+	s.Reset(line)
+}
+
+// Decoder decodes event lines (one JSON object each) into Events. It reads
+// them with the module's pull scanner (internal/jsonscan) rather than
+// encoding/json: see BenchmarkDecode and BenchmarkDecodeStdlib for the
+// figures. It keeps scratch space between
 // calls: not safe for concurrent use; use one per goroutine.
 type Decoder struct {
-	s scanner
+	s jsonscan.Scanner
 	// deferred is the first schema error of the current line: decoding goes
 	// on after it so that the event's id is known when it is reported.
 	deferred error
@@ -26,31 +39,31 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 	ev.reset()
 	d.deferred = nil
 	s := &d.s
-	s.reset(line)
-	if s.peek() != '{' {
+	resetScanner(s, line)
+	if s.Peek() != '{' {
 		// Valid JSON of another kind is an invalid event; anything else
 		// is malformed.
-		err := s.mismatch("a JSON object")
+		err := s.Mismatch("a JSON object")
 		if errors.Is(err, ErrInvalidEvent) {
-			if endErr := s.end(); endErr != nil {
+			if endErr := s.End(); endErr != nil {
 				return endErr
 			}
 		}
 		return err
 	}
-	if err := s.open('{', "a JSON object"); err != nil {
+	if err := s.Open('{', "a JSON object"); err != nil {
 		return err
 	}
 	var seen field
 	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
+		key, ok, err := s.NextKey(first)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
-		if s.null() {
+		if s.Null() {
 			continue
 		}
 		f, err := d.eventField(key, ev)
@@ -59,7 +72,7 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 		}
 		seen |= f
 	}
-	if err := s.end(); err != nil {
+	if err := s.End(); err != nil {
 		return err
 	}
 	if d.deferred != nil {
@@ -96,7 +109,7 @@ func (d *Decoder) note(err error) error {
 // unknownField consumes the value of a field the schema does not have.
 func (d *Decoder) unknownField(key []byte, in string) error {
 	err := fmt.Errorf("%w: unknown field %q in %s", ErrInvalidEvent, key, in)
-	if skipErr := d.s.skipValue(); skipErr != nil {
+	if skipErr := d.s.SkipValue(); skipErr != nil {
 		return skipErr
 	}
 	return d.note(err)
@@ -111,7 +124,7 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 	case "op":
 		f = fieldOp
 		var name []byte
-		if name, err = s.stringValue(); err == nil {
+		if name, err = s.StringValue(); err == nil {
 			var ok bool
 			if ev.Op, ok = lookupOp(name); !ok {
 				err = fmt.Errorf("%w %q", ErrUnknownOp, name)
@@ -119,10 +132,10 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 		}
 	case "contact":
 		f = fieldContact
-		ev.Contact, err = s.str()
+		ev.Contact, err = s.Text()
 	case "id":
 		f = fieldID
-		ev.ID, err = s.str()
+		ev.ID, err = s.Text()
 	case "entry":
 		f = fieldEntry
 		err = d.entry(&ev.Entry)
@@ -131,33 +144,33 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 		err = d.line(&ev.Line)
 	case "lineUri":
 		f = fieldLineURI
-		ev.LineURI, err = s.str()
+		ev.LineURI, err = s.Text()
 	case "forward":
 		f = fieldForward
 		err = d.forward(&ev.Forward)
 	case "internalId":
 		f = fieldInternalID
-		ev.InternalID, err = s.int32()
+		ev.InternalID, err = s.Int32()
 	case "call":
 		f = fieldCall
 		err = d.call(&ev.Call)
 	case "connectionId":
 		f = fieldConnectionID
-		ev.ConnectionID, err = s.str()
+		ev.ConnectionID, err = s.Text()
 	case "appointments":
 		f = fieldAppointments
 		ev.Appointments, err = d.appointments(ev.Appointments[:0])
 	case "client":
 		f = fieldClient
-		ev.Client, err = s.str()
+		ev.Client, err = s.Text()
 	case "device":
 		f = fieldDevice
 		var v int32
-		v, err = s.enum(deviceNames, deviceValues, "device")
+		v, err = s.Enum(deviceNames, deviceValues, "device")
 		ev.Device = engine.Device(v)
 	case "idle":
 		f = fieldIdle
-		ev.Idle, err = s.boolean()
+		ev.Idle, err = s.Boolean()
 	case "capabilities":
 		f = fieldCapabilities
 		err = d.capabilities(&ev.Capabilities)
@@ -166,7 +179,7 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 		err = d.absent(&ev.Absent)
 	case "note":
 		f = fieldNote
-		ev.Note, err = s.str()
+		ev.Note, err = s.Text()
 	case "agent":
 		f = fieldAgent
 		err = d.agent(&ev.Agent)
@@ -175,10 +188,10 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 		err = d.grouping(&ev.Grouping)
 	case "smallImage":
 		f = fieldSmallImage
-		ev.SmallImage, err = s.base64(ev.SmallImage[:0])
+		ev.SmallImage, err = s.Base64(ev.SmallImage[:0])
 	case "largeImage":
 		f = fieldLargeImage
-		ev.LargeImage, err = s.base64(ev.LargeImage[:0])
+		ev.LargeImage, err = s.Base64(ev.LargeImage[:0])
 	default:
 		return 0, d.unknownField(key, "event")
 	}
@@ -190,15 +203,15 @@ func (d *Decoder) eventField(key []byte, ev *Event) (field, error) {
 // consumed and noted.
 func (d *Decoder) object(fn func(d *Decoder, key []byte) error) error {
 	s := &d.s
-	if err := s.openValue('{', "object"); err != nil {
+	if err := s.OpenValue('{', "object"); err != nil {
 		return d.note(err)
 	}
 	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
+		key, ok, err := s.NextKey(first)
 		if err != nil || !ok {
 			return err
 		}
-		if s.null() {
+		if s.Null() {
 			continue
 		}
 		if err := fn(d, key); err != nil {
@@ -211,11 +224,11 @@ func (d *Decoder) object(fn func(d *Decoder, key []byte) error) error {
 // not an array is consumed and noted.
 func (d *Decoder) array(fn func(d *Decoder) error) error {
 	s := &d.s
-	if err := s.openValue('[', "array"); err != nil {
+	if err := s.OpenValue('[', "array"); err != nil {
 		return d.note(err)
 	}
 	for first := true; ; first = false {
-		ok, err := s.nextElement(first)
+		ok, err := s.NextElement(first)
 		if err != nil || !ok {
 			return err
 		}
@@ -230,19 +243,19 @@ func (d *Decoder) line(l *engine.Line) error {
 		s := &d.s
 		switch string(key) {
 		case "uri":
-			l.URI, err = s.str()
+			l.URI, err = s.Text()
 		case "number":
-			l.Number, err = s.str()
+			l.Number, err = s.Text()
 		case "state":
 			var v int32
-			v, err = s.enum(lineStateNames, lineStateValues, "line state")
+			v, err = s.Enum(lineStateNames, lineStateValues, "line state")
 			l.State = engine.LineState(v)
 		case "doNotDisturb":
-			l.DoNotDisturb, err = s.boolean()
+			l.DoNotDisturb, err = s.Boolean()
 		case "forwardFeatures":
-			l.ForwardFeatures, err = s.int32()
+			l.ForwardFeatures, err = s.Int32()
 		case "primary":
-			l.Primary, err = s.boolean()
+			l.Primary, err = s.Boolean()
 		default:
 			return d.unknownField(key, "line")
 		}
@@ -255,17 +268,17 @@ func (d *Decoder) forward(f *engine.Forward) error {
 		s := &d.s
 		switch string(key) {
 		case "lineUri":
-			f.LineURI, err = s.str()
+			f.LineURI, err = s.Text()
 		case "lineNumber":
-			f.LineNumber, err = s.str()
+			f.LineNumber, err = s.Text()
 		case "internalId":
-			f.InternalID, err = s.int32()
+			f.InternalID, err = s.Int32()
 		case "destination":
-			f.Destination, err = s.str()
+			f.Destination, err = s.Text()
 		case "mode":
-			f.Mode, err = s.int32()
+			f.Mode, err = s.Int32()
 		case "noAnswerTime":
-			f.NoAnswerTime, err = s.int32()
+			f.NoAnswerTime, err = s.Int32()
 		default:
 			return d.unknownField(key, "forward")
 		}
@@ -280,34 +293,34 @@ func (d *Decoder) call(c *engine.Call) error {
 		var v int32
 		switch string(key) {
 		case "connectionId":
-			c.ConnectionID, err = s.str()
+			c.ConnectionID, err = s.Text()
 		case "lineUri":
-			c.LineURI, err = s.str()
+			c.LineURI, err = s.Text()
 		case "lineNumber":
-			c.LineNumber, err = s.str()
+			c.LineNumber, err = s.Text()
 		case "remoteNumber":
-			c.RemoteNumber, err = s.str()
+			c.RemoteNumber, err = s.Text()
 		case "remoteDisplayName":
-			remoteName, err = s.str()
+			remoteName, err = s.Text()
 		case "remote":
 			c.Remote = &engine.ContactData{}
 			err = d.contactData(c.Remote)
 		case "trackerId":
-			c.TrackerID, err = s.str()
+			c.TrackerID, err = s.Text()
 		case "state":
-			v, err = s.enum(callStateNames, callStateValues, "call state")
+			v, err = s.Enum(callStateNames, callStateValues, "call state")
 			c.State = engine.CallState(v)
 		case "features":
-			c.Features, err = s.int32()
+			c.Features, err = s.Int32()
 		case "outbound":
-			c.Outbound, err = s.boolean()
+			c.Outbound, err = s.Boolean()
 		case "internal":
-			c.Internal, err = s.boolean()
+			c.Internal, err = s.Boolean()
 		case "type":
-			v, err = s.enum(callTypeNames, callTypeValues, "call type")
+			v, err = s.Enum(callTypeNames, callTypeValues, "call type")
 			c.Type = engine.CallType(v)
 		case "journalType":
-			v, err = s.enum(journalTypeNames, journalTypeValues, "journal type")
+			v, err = s.Enum(journalTypeNames, journalTypeValues, "journal type")
 			c.JournalType = engine.JournalCallType(v)
 		default:
 			return d.unknownField(key, "call")
@@ -337,32 +350,32 @@ func (d *Decoder) appointments(list []engine.Appointment) ([]engine.Appointment,
 			var v int32
 			switch string(key) {
 			case "entryId":
-				a.EntryID, err = s.str()
+				a.EntryID, err = s.Text()
 			case "dataSource":
-				a.DataSource, err = s.str()
+				a.DataSource, err = s.Text()
 			case "start":
 				seen |= fieldOp
-				a.Start, err = s.timestamp()
+				a.Start, err = s.Time()
 			case "end":
 				seen |= fieldContact
-				a.End, err = s.timestamp()
+				a.End, err = s.Time()
 			case "subject":
-				a.Subject, err = s.str()
+				a.Subject, err = s.Text()
 			case "text":
-				a.Text, err = s.str()
+				a.Text, err = s.Text()
 			case "location":
-				a.Location, err = s.str()
+				a.Location, err = s.Text()
 			case "allDay":
-				a.AllDay, err = s.boolean()
+				a.AllDay, err = s.Boolean()
 			case "status":
-				v, err = s.enum(appointmentStatusNames, appointmentStatusValues, "appointment status")
+				v, err = s.Enum(appointmentStatusNames, appointmentStatusValues, "appointment status")
 				a.Status = engine.AppointmentStatus(v)
 			case "category":
-				a.Category, err = s.str()
+				a.Category, err = s.Text()
 			case "importance":
-				a.Importance, err = s.int32()
+				a.Importance, err = s.Int32()
 			case "sensitivity":
-				v, err = s.enum(sensitivityNames, sensitivityValues, "sensitivity")
+				v, err = s.Enum(sensitivityNames, sensitivityValues, "sensitivity")
 				a.Sensitivity = engine.Sensitivity(v)
 			default:
 				return d.unknownField(key, "appointment")
@@ -383,7 +396,7 @@ func (d *Decoder) capabilities(c *engine.Capabilities) error {
 		case "values":
 			c.Values = c.Values[:0]
 			return d.array(func(d *Decoder) error {
-				v, err := d.s.int32()
+				v, err := d.s.Int32()
 				c.Values = append(c.Values, engine.Capability(v))
 				return d.note(err)
 			})
@@ -404,15 +417,15 @@ func (d *Decoder) absent(a *engine.AbsentState) error {
 		switch string(key) {
 		case "kind":
 			hasKind = true
-			v, err = s.enum(absentKindNames, absentKindValues, "absent kind")
+			v, err = s.Enum(absentKindNames, absentKindValues, "absent kind")
 			a.Kind = engine.AbsentKind(v)
 		case "from":
-			a.From, err = s.timestamp()
+			a.From, err = s.Time()
 		case "to":
-			a.To, err = s.timestamp()
+			a.To, err = s.Time()
 		case "reachability":
 			a.HasReachability = true
-			v, err = s.enum(reachabilityNames, reachabilityValues, "reachability")
+			v, err = s.Enum(reachabilityNames, reachabilityValues, "reachability")
 			a.Reachability = engine.Reachability(v)
 		case "external":
 			a.External = a.External[:0]
@@ -422,11 +435,11 @@ func (d *Decoder) absent(a *engine.AbsentState) error {
 				return d.object(func(d *Decoder, key []byte) (err error) {
 					switch string(key) {
 					case "userName":
-						x.UserName, err = d.s.str()
+						x.UserName, err = d.s.Text()
 					case "state":
-						x.State, err = d.s.int32()
+						x.State, err = d.s.Int32()
 					case "type":
-						x.Type, err = d.s.int32()
+						x.Type, err = d.s.Int32()
 					default:
 						return d.unknownField(key, "external presence")
 					}
@@ -449,7 +462,7 @@ func (d *Decoder) agent(a *engine.AgentState) error {
 		switch string(key) {
 		case "state":
 			var v int32
-			v, err = d.s.enum(agentStateNames, agentStateValues, "agent state")
+			v, err = d.s.Enum(agentStateNames, agentStateValues, "agent state")
 			a.State = engine.AgentStateKind(v)
 		case "details":
 			a.Details = a.Details[:0]
@@ -459,9 +472,9 @@ func (d *Decoder) agent(a *engine.AgentState) error {
 				return d.object(func(d *Decoder, key []byte) (err error) {
 					switch string(key) {
 					case "name":
-						x.Name, err = d.s.str()
+						x.Name, err = d.s.Text()
 					case "value":
-						x.Value, err = d.s.int32()
+						x.Value, err = d.s.Int32()
 					default:
 						return d.unknownField(key, "agent detail")
 					}
@@ -479,13 +492,13 @@ func (d *Decoder) grouping(g *engine.GroupingAttribute) error {
 	return d.object(func(d *Decoder, key []byte) (err error) {
 		switch string(key) {
 		case "guid":
-			g.GUID, err = d.s.str()
+			g.GUID, err = d.s.Text()
 		case "short":
-			g.Short, err = d.s.str()
+			g.Short, err = d.s.Text()
 		case "long":
-			g.Long, err = d.s.str()
+			g.Long, err = d.s.Text()
 		case "additionalText":
-			g.AdditionalText, err = d.s.str()
+			g.AdditionalText, err = d.s.Text()
 		default:
 			return d.unknownField(key, "grouping")
 		}
@@ -501,9 +514,9 @@ func (d *Decoder) pairs(list []engine.StringPair) ([]engine.StringPair, error) {
 		return d.object(func(d *Decoder, key []byte) (err error) {
 			switch string(key) {
 			case "key":
-				p.Key, err = d.s.str()
+				p.Key, err = d.s.Text()
 			case "value":
-				p.Value, err = d.s.str()
+				p.Value, err = d.s.Text()
 			default:
 				return d.unknownField(key, "pair")
 			}

@@ -15,22 +15,22 @@ func (d *Decoder) entry(e *engine.ContactEntry) error {
 			e.PropertyBag, err = d.pairs(nil)
 			return err
 		case "featureSet":
-			e.FeatureSet, err = s.uint32()
+			e.FeatureSet, err = s.Uint32()
 		case "staticRights":
-			e.StaticRights, err = s.uint32()
+			e.StaticRights, err = s.Uint32()
 		case "staticRights2":
-			e.StaticRights2, err = s.uint32()
+			e.StaticRights2, err = s.Uint32()
 		case "monitorRights":
-			e.MonitorRights, err = s.uint32()
+			e.MonitorRights, err = s.Uint32()
 		case "groups":
 			e.Groups = e.Groups[:0]
 			return d.array(func(d *Decoder) error {
-				g, err := d.s.str()
+				g, err := d.s.Text()
 				e.Groups = append(e.Groups, g)
 				return d.note(err)
 			})
 		case "administrator":
-			e.Administrator, err = s.boolean()
+			e.Administrator, err = s.Boolean()
 		default:
 			return d.unknownField(key, "entry")
 		}
@@ -130,18 +130,18 @@ func (d *Decoder) contactData(c *engine.ContactData) error {
 			c.CustomFields, err = d.pairs(nil)
 			return err
 		case "valid":
-			c.Valid, err = d.s.boolean()
+			c.Valid, err = d.s.Boolean()
 			return d.note(err)
 		case "privateContact":
-			c.PrivateContact, err = d.s.int32()
+			c.PrivateContact, err = d.s.Int32()
 			return d.note(err)
 		case "ctiServerUser":
-			c.CTIServerUser, err = d.s.int32()
+			c.CTIServerUser, err = d.s.Int32()
 			return d.note(err)
 		default:
 			return d.unknownField(key, "contact data")
 		}
-		*p, err = d.s.str()
+		*p, err = d.s.Text()
 		return d.note(err)
 	})
 }
@@ -163,7 +163,7 @@ func (d *Decoder) address(a *engine.Address) error {
 		default:
 			return d.unknownField(key, "address")
 		}
-		*p, err = d.s.str()
+		*p, err = d.s.Text()
 		return d.note(err)
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/ucpresence/presence/engine"
+	"github.com/ucpresence/presence/internal/jsonscan"
 )
 
 // ServeWebSocket handles GET /ingest/v1/stream. The bearer token is checked
@@ -268,20 +269,20 @@ func readMessage(r io.Reader, buf []byte) ([]byte, error) {
 // parseHeader recognises the optional first line of a WebSocket message:
 // an object whose only member is "seq", a non-negative integer.
 func parseHeader(line []byte) (uint64, bool) {
-	var s scanner
-	s.reset(line)
-	if s.open('{', "'{'") != nil {
+	var s jsonscan.Scanner
+	resetScanner(&s, line)
+	if s.Open('{', "'{'") != nil {
 		return 0, false
 	}
-	key, ok, err := s.nextKey(true)
+	key, ok, err := s.NextKey(true)
 	if err != nil || !ok || string(key) != "seq" {
 		return 0, false
 	}
-	seq, err := s.integer(0, 1<<63-1)
+	seq, err := s.Integer(0, 1<<63-1)
 	if err != nil {
 		return 0, false
 	}
-	if _, more, err := s.nextKey(false); err != nil || more || s.end() != nil {
+	if _, more, err := s.NextKey(false); err != nil || more || s.End() != nil {
 		return 0, false
 	}
 	return uint64(seq), true

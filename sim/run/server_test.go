@@ -11,8 +11,10 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/ucpresence/presence/directory"
 	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server"
+	"github.com/ucpresence/presence/server/auth"
 	"github.com/ucpresence/presence/server/ingest"
 )
 
@@ -21,25 +23,25 @@ import (
 // "user000007" for sip:user000007@...).
 type testAuth struct{ domainOf map[string]string }
 
-func (a testAuth) Basic(login, password string) (server.User, error) {
+func (a testAuth) Basic(login, password string) (*directory.User, error) {
 	if password != "pw" {
-		return server.User{}, &server.LogonError{Code: 101, Msg: "invalid user name or password"}
+		return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "invalid user name or password"}
 	}
 	domain, ok := a.domainOf[login]
 	if !ok {
-		return server.User{}, &server.LogonError{Code: 101, Msg: "invalid user name or password"}
+		return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "invalid user name or password"}
 	}
-	return server.User{ID: "sip:" + login + "@" + domain}, nil
+	return &directory.User{ID: "sip:" + login + "@" + domain}, nil
 }
 
-func (a testAuth) Bearer(token string) (server.User, error) {
+func (a testAuth) Bearer(token string) (*directory.User, error) {
 	if id, ok := strings.CutPrefix(token, "tok:"); ok {
-		return server.User{ID: id}, nil
+		return &directory.User{ID: id}, nil
 	}
-	return server.User{}, &server.LogonError{Code: 101, Msg: "bad token"}
+	return nil, &auth.LogonError{Code: auth.CodeInvalidCredentials, Msg: "bad token"}
 }
 
-func (a testAuth) IssueToken(user string) (string, error) { return "tok:" + user, nil }
+func (a testAuth) IssueToken(user string, _ time.Duration) (string, error) { return "tok:" + user, nil }
 
 // testServer is presenced's server with the ingest API, in-process on
 // 127.0.0.1:0, with a wall-clock engine.

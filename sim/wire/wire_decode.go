@@ -1,9 +1,9 @@
 package wire
 
 import (
-	"encoding/json"
-	"errors"
+	"math"
 
+	"github.com/ucpresence/presence/internal/jsonscan"
 	"github.com/ucpresence/presence/protocol"
 	"github.com/ucpresence/presence/sim/oracle"
 )
@@ -16,8 +16,9 @@ import (
 // read a 10:00 burst of a few thousand events in less than 70 ms.
 //
 // eventDecoder is a single-pass, reflection-free reader of exactly the
-// members the oracle compares (mergeWire): it walks the JSON once, skips
-// every other member, and reuses its slices and section structs from one
+// members the oracle compares (mergeWire), on the module's pull scanner
+// (internal/jsonscan, shared with the ingest API's decoder): it walks the
+// JSON once, skips every other member, and reuses its slices and section structs from one
 // event to the next. Anything it does not expect (another operation, a
 // number with a fraction, a malformed frame) makes it give up, and the
 // reader falls back to protocol.DecodeMessage, which reports the error.
@@ -25,10 +26,11 @@ import (
 // decoder bug shows up as an error count, not as silently wrong oracle
 // verdicts.
 type eventDecoder struct {
-	s   scanner
-	arg protocol.AsnUpdatePresenceV2Argument
-	op  int64
-	opn []byte
+	s      jsonscan.Scanner
+	data   []byte // the frame being decoded
+	arg    protocol.AsnUpdatePresenceV2Argument
+	op     int64
+	byName bool // operationName was "asnUpdatePresenceV2"
 
 	absent protocol.AsnAbsentStateV2
 	note   protocol.AsnCustomNote
@@ -39,67 +41,153 @@ type eventDecoder struct {
 // is compared with encoding/json's.
 const eventCrossCheck = 97
 
-var errUnexpected = errors.New("unexpected JSON")
-
 // decode reads an asnUpdatePresenceV2 event from data into d.arg. It
 // returns false when data is anything else or not what the decoder
 // expects; d.arg is then undefined.
 func (d *eventDecoder) decode(data []byte) bool {
-	d.s = scanner{b: data}
-	d.op = 0
-	d.opn = nil
-	d.reset()
 	s := &d.s
-	s.ws()
-	wrapped := s.peek() == '['
+	s.Reset(data)
+	d.data = data
+	d.op, d.byName = 0, false
+	d.reset()
+	wrapped := s.Peek() == '['
 	if wrapped {
-		s.i++
-	}
-	s.object(func(key []byte) {
-		if string(key) == "invoke" {
-			s.object(d.invokeMember)
-		} else {
-			s.skip()
+		if ok, err := d.element(true); err != nil || !ok {
+			return false
 		}
-	})
-	if wrapped {
-		s.ws()
-		s.expect(']')
 	}
-	s.ws()
-	if s.err != nil || s.i != len(s.b) {
+	err := d.object(func(key []byte) error {
+		if string(key) == "invoke" {
+			return d.object(d.invokeMember)
+		}
+		return s.SkipValue()
+	})
+	if err != nil {
+		return false
+	}
+	if wrapped {
+		if more, err := d.element(false); err != nil || more {
+			return false
+		}
+	}
+	if s.End() != nil {
 		return false
 	}
 	switch {
 	case d.op == int64(protocol.OperationUpdatePresenceV2):
-	case d.op == 0 && string(d.opn) == `"asnUpdatePresenceV2"`:
+	case d.op == 0 && d.byName:
 	default:
 		return false
 	}
 	return d.arg.Presence.ContactID != ""
 }
 
+// element opens the array on the first call (first == true) and advances
+// to its next element, or returns false after its closing bracket.
+func (d *eventDecoder) element(first bool) (bool, error) {
+	if first {
+		if err := d.s.Open('[', "'['"); err != nil {
+			return false, err
+		}
+	}
+	return d.s.NextElement(first)
+}
+
+// object reads an object, calling member with each key (unescaped bytes,
+// valid until the next call); member must read the value.
+func (d *eventDecoder) object(member func(key []byte) error) error {
+	s := &d.s
+	if err := s.OpenValue('{', "'{'"); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		key, ok, err := s.NextKey(first)
+		if err != nil || !ok {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// array reads an array (null: no elements), calling elem for each
+// element; elem must read it.
+func (d *eventDecoder) array(elem func() error) error {
+	if d.s.Null() {
+		return nil
+	}
+	if d.s.Peek() != '[' {
+		return d.s.Mismatch("array")
+	}
+	for first := true; ; first = false {
+		more, err := d.element(first)
+		if err != nil || !more {
+			return err
+		}
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+}
+
+// integer reads a protocol INTEGER (no fraction, no exponent).
+func (d *eventDecoder) integer(v *int64) error {
+	var err error
+	*v, err = d.s.Integer(math.MinInt64, math.MaxInt64)
+	return err
+}
+
+// text reads a string.
+func (d *eventDecoder) text(v *string) error {
+	var err error
+	*v, err = d.s.Text()
+	return err
+}
+
+// time reads an AsnSystemTime: a string through protocol.ParseSystemTime
+// without a copy, any other form (a number of days, null) through
+// SystemTime.UnmarshalJSON, which accepts them.
+func (d *eventDecoder) time(t *protocol.SystemTime) error {
+	s := &d.s
+	if s.Peek() == '"' {
+		b, err := s.StringValue()
+		if err != nil {
+			return err
+		}
+		*t, err = protocol.ParseSystemTime(string(b))
+		return err
+	}
+	start := s.Offset()
+	if err := s.SkipValue(); err != nil {
+		return err
+	}
+	return t.UnmarshalJSON(d.data[start:s.Offset()])
+}
+
 // invokeMember reads one member of the invoke.
-func (d *eventDecoder) invokeMember(key []byte) {
+func (d *eventDecoder) invokeMember(key []byte) error {
 	s := &d.s
 	switch string(key) {
 	case "operationID":
-		d.op = s.int()
+		return d.integer(&d.op)
 	case "operationName":
-		d.opn = s.raw()
+		name, err := s.StringValue()
+		d.byName = string(name) == "asnUpdatePresenceV2"
+		return err
 	case "argument":
-		s.object(func(key []byte) {
+		return d.object(func(key []byte) error {
 			switch string(key) {
 			case "presence":
-				d.presence()
+				return d.presence()
 			case "iChangedFlags":
-				d.arg.ChangedFlags = s.int()
+				return d.integer(&d.arg.ChangedFlags)
 			default:
-				s.skip()
+				return s.SkipValue()
 			}
 		})
 	default:
-		s.skip()
+		return s.SkipValue()
 	}
 }
 
@@ -114,358 +202,123 @@ func (d *eventDecoder) reset() {
 	d.arg.ChangedFlags = 0
 }
 
-func (d *eventDecoder) presence() {
+func (d *eventDecoder) presence() error {
 	s := &d.s
 	p := &d.arg.Presence
-	s.object(func(key []byte) {
+	return d.object(func(key []byte) error {
 		switch string(key) {
 		case "u8sContactId":
-			p.ContactID = s.str()
+			return d.text(&p.ContactID)
 		case "iPresenceState":
-			p.PresenceState = protocol.Some(s.int())
+			var state int64
+			err := d.integer(&state)
+			p.PresenceState = protocol.Some(state)
+			return err
 		case "asnAbsentState":
 			d.absent = protocol.AsnAbsentStateV2{}
 			p.AbsentState = &d.absent
-			s.object(func(key []byte) {
+			return d.object(func(key []byte) error {
 				if string(key) == "eAbsentState" {
-					d.absent.AbsentState = s.int()
-				} else {
-					s.skip()
+					return d.integer(&d.absent.AbsentState)
 				}
+				return s.SkipValue()
 			})
 		case "asnCustomNote":
 			d.note = protocol.AsnCustomNote{}
 			p.CustomNote = &d.note
-			s.object(func(key []byte) {
+			return d.object(func(key []byte) error {
 				if string(key) == "u8sNote" {
-					d.note.Note = s.str()
-				} else {
-					s.skip()
+					return d.text(&d.note.Note)
 				}
+				return s.SkipValue()
 			})
 		case "asnAgentState":
 			d.agent = protocol.AsnAgentState{}
 			p.AgentState = &d.agent
-			s.object(func(key []byte) {
+			return d.object(func(key []byte) error {
 				if string(key) == "dwState" {
-					d.agent.State = s.int()
-				} else {
-					s.skip()
+					return d.integer(&d.agent.State)
 				}
+				return s.SkipValue()
 			})
 		case "seqActualAppointments":
-			s.array(func() {
+			return d.array(func() error {
 				p.ActualAppointments = append(p.ActualAppointments, protocol.AsnAppointmentEntry{})
 				a := &p.ActualAppointments[len(p.ActualAppointments)-1]
-				s.object(func(key []byte) {
+				return d.object(func(key []byte) error {
 					switch string(key) {
 					case "u8sEntryID":
-						a.EntryID = s.str()
+						return d.text(&a.EntryID)
 					case "iStatus":
-						a.Status = s.int()
+						return d.integer(&a.Status)
 					case "bAllDay":
-						a.AllDay = s.bool()
+						var err error
+						a.AllDay, err = s.Boolean()
+						return err
 					case "stStart":
-						s.time(&a.Start)
+						return d.time(&a.Start)
 					case "stEnd":
-						s.time(&a.End)
+						return d.time(&a.End)
 					default:
-						s.skip()
+						return s.SkipValue()
 					}
 				})
 			})
 		case "seqPhoneLines":
-			s.array(func() {
+			return d.array(func() error {
 				p.PhoneLines = append(p.PhoneLines, protocol.AsnPresenceLine{})
 				l := &p.PhoneLines[len(p.PhoneLines)-1]
-				s.object(func(key []byte) {
+				return d.object(func(key []byte) error {
 					switch string(key) {
 					case "u8sLinePhoneNumber":
-						l.LinePhoneNumber = s.str()
+						return d.text(&l.LinePhoneNumber)
 					case "iState":
-						l.State = s.int()
+						return d.integer(&l.State)
 					case "iDoNotDisturb":
-						l.DoNotDisturb = s.int()
+						return d.integer(&l.DoNotDisturb)
 					default:
-						s.skip()
+						return s.SkipValue()
 					}
 				})
 			})
 		case "seqCalls":
-			s.array(func() {
+			return d.array(func() error {
 				p.Calls = append(p.Calls, protocol.AsnPresenceCallV2{})
 				c := &p.Calls[len(p.Calls)-1]
-				s.object(func(key []byte) {
+				return d.object(func(key []byte) error {
 					switch string(key) {
 					case "iAction":
-						c.Action = s.int()
+						return d.integer(&c.Action)
 					case "u8sConnectionID":
-						c.ConnectionID = s.str()
+						return d.text(&c.ConnectionID)
 					case "eCallState":
-						c.CallState = s.int()
+						return d.integer(&c.CallState)
 					default:
-						s.skip()
+						return s.SkipValue()
 					}
 				})
 			})
 		case "seqLineForwards":
-			s.array(func() {
+			return d.array(func() error {
 				p.LineForwards = append(p.LineForwards, protocol.AsnPresenceForward{})
 				f := &p.LineForwards[len(p.LineForwards)-1]
-				s.object(func(key []byte) {
+				return d.object(func(key []byte) error {
 					switch string(key) {
 					case "u8sLinePhoneNumber":
-						f.LinePhoneNumber = s.str()
+						return d.text(&f.LinePhoneNumber)
 					case "iInternalID":
-						f.InternalID = s.int()
+						return d.integer(&f.InternalID)
 					case "u8sDestination":
-						f.Destination = s.str()
+						return d.text(&f.Destination)
 					default:
-						s.skip()
+						return s.SkipValue()
 					}
 				})
 			})
 		default:
-			s.skip()
+			return s.SkipValue()
 		}
 	})
-}
-
-// scanner is a minimal JSON reader over one message. The first error
-// sticks; every method is a no-op after it.
-type scanner struct {
-	b   []byte
-	i   int
-	err error
-}
-
-func (s *scanner) fail() {
-	if s.err == nil {
-		s.err = errUnexpected
-	}
-	s.i = len(s.b)
-}
-
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *scanner) peek() byte {
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-func (s *scanner) expect(c byte) {
-	if s.peek() != c {
-		s.fail()
-		return
-	}
-	s.i++
-}
-
-// object reads an object, calling member with each key (unescaped bytes,
-// valid until the next call); member must read the value.
-func (s *scanner) object(member func(key []byte)) {
-	s.ws()
-	s.expect('{')
-	s.ws()
-	if s.peek() == '}' {
-		s.i++
-		return
-	}
-	for s.err == nil {
-		s.ws()
-		key := s.raw()
-		if len(key) < 2 || key[0] != '"' {
-			s.fail()
-			return
-		}
-		s.ws()
-		s.expect(':')
-		s.ws()
-		member(key[1 : len(key)-1])
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return
-		default:
-			s.fail()
-		}
-	}
-}
-
-// array reads an array, calling elem for each element; elem must read it.
-func (s *scanner) array(elem func()) {
-	s.ws()
-	if s.peek() == 'n' { // null: no elements
-		s.skip()
-		return
-	}
-	s.expect('[')
-	s.ws()
-	if s.peek() == ']' {
-		s.i++
-		return
-	}
-	for s.err == nil {
-		elem()
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return
-		default:
-			s.fail()
-		}
-	}
-}
-
-// raw returns the bytes of the next string (quotes included) or number
-// or literal, without interpreting them.
-func (s *scanner) raw() []byte {
-	start := s.i
-	if s.peek() == '"' {
-		s.i++
-		for s.i < len(s.b) {
-			switch c := s.b[s.i]; {
-			case c == '"':
-				s.i++
-				return s.b[start:s.i]
-			case c == '\\':
-				s.i += 2
-			case c < 0x20:
-				s.fail()
-				return nil
-			default:
-				s.i++
-			}
-		}
-		s.fail()
-		return nil
-	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
-			if s.i == start {
-				s.fail()
-			}
-			return s.b[start:s.i]
-		}
-		s.i++
-	}
-	if s.i == start {
-		s.fail()
-	}
-	return s.b[start:s.i]
-}
-
-// str reads a string; escapes are rare and left to encoding/json.
-func (s *scanner) str() string {
-	r := s.raw()
-	if len(r) < 2 || r[0] != '"' {
-		s.fail()
-		return ""
-	}
-	body := r[1 : len(r)-1]
-	for _, c := range body {
-		if c == '\\' || c >= 0x80 {
-			var v string
-			if json.Unmarshal(r, &v) != nil {
-				s.fail()
-			}
-			return v
-		}
-	}
-	return string(body)
-}
-
-// int reads an integer (no fraction, no exponent: a protocol INTEGER).
-func (s *scanner) int() int64 {
-	r := s.raw()
-	neg := len(r) > 0 && r[0] == '-'
-	if neg {
-		r = r[1:]
-	}
-	if len(r) == 0 || len(r) > 18 {
-		s.fail()
-		return 0
-	}
-	var v int64
-	for _, c := range r {
-		if c < '0' || c > '9' {
-			s.fail()
-			return 0
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v
-}
-
-func (s *scanner) bool() bool {
-	switch r := s.raw(); string(r) {
-	case "true":
-		return true
-	case "false":
-		return false
-	default:
-		s.fail()
-		return false
-	}
-}
-
-// time reads an AsnSystemTime (protocol.SystemTime accepts its forms).
-func (s *scanner) time(t *protocol.SystemTime) {
-	if s.err != nil {
-		return
-	}
-	r := s.raw()
-	if len(r) >= 2 && r[0] == '"' {
-		plain := true
-		for _, c := range r[1 : len(r)-1] {
-			plain = plain && c != '\\'
-		}
-		if plain {
-			v, err := protocol.ParseSystemTime(string(r[1 : len(r)-1]))
-			if err != nil {
-				s.fail()
-			}
-			*t = v
-			return
-		}
-	}
-	if err := t.UnmarshalJSON(r); err != nil {
-		s.fail()
-	}
-}
-
-// skip reads any value.
-func (s *scanner) skip() {
-	s.ws()
-	switch s.peek() {
-	case '{':
-		s.object(func([]byte) { s.skip() })
-	case '[':
-		s.array(func() { s.skip() })
-	default:
-		s.raw()
-	}
 }
 
 // sameDigest reports whether a and b give the oracle the same view: the

@@ -1,4 +1,4 @@
-package auth
+package directory
 
 import (
 	"fmt"
@@ -131,7 +131,7 @@ type Directory struct {
 	file    string
 	users   []*User
 	byID    map[string]*User
-	byLogin map[string]*User // key: foldLogin(Login)
+	byLogin map[string]*User // key: FoldLogin(Login)
 	rights  InitialRights
 	// decoyIterations is the most common iteration count among the users:
 	// an unknown login name costs as much as a wrong password.
@@ -157,7 +157,7 @@ func (d *Directory) User(id string) (*User, bool) {
 // UserByLogin returns the user with the login name, compared
 // case-insensitively.
 func (d *Directory) UserByLogin(login string) (*User, bool) {
-	u, ok := d.byLogin[foldLogin(login)]
+	u, ok := d.byLogin[FoldLogin(login)]
 	return u, ok
 }
 
@@ -165,8 +165,20 @@ func (d *Directory) UserByLogin(login string) (*User, bool) {
 // directory's slices: do not modify it.
 func (d *Directory) Rights() InitialRights { return d.rights }
 
-// foldLogin is the case-insensitive key of a login name.
-func foldLogin(login string) string { return strings.ToLower(login) }
+// FoldLogin is the case-insensitive key of a login name: UserByLogin
+// compares logins by it, and the authenticator counts failed attempts per
+// folded name.
+func FoldLogin(login string) string { return strings.ToLower(login) }
+
+// CheckPassword reports whether password is the user's: one PBKDF2
+// derivation at the user's iteration count (84 ms at DefaultIterations),
+// compared in constant time.
+func (u *User) CheckPassword(password string) bool { return u.hash.verify(password) }
+
+// Decoy spends the work of one CheckPassword at the directory's most
+// common iteration count and checks nothing, so that an unknown login name
+// takes as long to refuse as a wrong password.
+func (d *Directory) Decoy(password string) { burn(password, d.decoyIterations) }
 
 // Apply puts every user into the engine (contact entry and lines), then
 // applies the initial rights lists (ApplyRights). Users already present are
@@ -174,11 +186,11 @@ func foldLogin(login string) string { return strings.ToLower(login) }
 func (d *Directory) Apply(e *engine.Engine) error {
 	for _, u := range d.users {
 		if err := e.PutContact(u.ID, u.ContactEntry()); err != nil {
-			return fmt.Errorf("auth: cannot add %s: %w", u.ID, err)
+			return fmt.Errorf("directory: cannot add %s: %w", u.ID, err)
 		}
 		for _, l := range u.EngineLines() {
 			if err := e.SetLine(u.ID, l); err != nil {
-				return fmt.Errorf("auth: cannot set line %s of %s: %w", l.URI, u.ID, err)
+				return fmt.Errorf("directory: cannot set line %s of %s: %w", l.URI, u.ID, err)
 			}
 		}
 	}
@@ -195,20 +207,20 @@ func (d *Directory) Apply(e *engine.Engine) error {
 func (d *Directory) ApplyRights(e *engine.Engine) error {
 	for _, g := range d.rights.Global {
 		if err := e.SetListRights("", engine.ScopeGlobal, "", g.Remote, levelRights(g.Level), false); err != nil {
-			return fmt.Errorf("auth: global rights for %s: %w", g.Remote, err)
+			return fmt.Errorf("directory: global rights for %s: %w", g.Remote, err)
 		}
 	}
 	for _, group := range sortedKeys(d.rights.Groups) {
 		for _, g := range d.rights.Groups[group] {
 			if err := e.SetListRights("", engine.ScopeGroup, group, g.Remote, levelRights(g.Level), false); err != nil {
-				return fmt.Errorf("auth: rights of group %s for %s: %w", group, g.Remote, err)
+				return fmt.Errorf("directory: rights of group %s for %s: %w", group, g.Remote, err)
 			}
 		}
 	}
 	for _, owner := range sortedKeys(d.rights.Personal) {
 		for _, g := range d.rights.Personal[owner] {
 			if _, err := e.SetDynamicRights(owner, owner, g.Remote, g.Level, nil); err != nil {
-				return fmt.Errorf("auth: rights of %s for %s: %w", owner, g.Remote, err)
+				return fmt.Errorf("directory: rights of %s for %s: %w", owner, g.Remote, err)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package auth
+package directory
 
 import (
 	"bytes"
@@ -29,13 +29,13 @@ const (
 	maxProblems = 50
 )
 
-// ErrInvalidDirectory matches every *FileError with errors.Is.
-var ErrInvalidDirectory = errors.New("auth: invalid directory")
+// ErrInvalid matches every *FileError with errors.Is.
+var ErrInvalid = errors.New("directory: invalid directory")
 
 // FileError is one problem in a directory file.
 type FileError struct {
-	// File is the name given to ParseDirectory or the path given to
-	// LoadDirectory.
+	// File is the name given to Parse or the path given to
+	// Load.
 	File string
 	// Line is 1-based, or 0 when unknown.
 	Line int
@@ -43,16 +43,16 @@ type FileError struct {
 	Msg string
 }
 
-// Error formats "auth: <file>:<line>: <msg>".
+// Error formats "directory: <file>:<line>: <msg>".
 func (e *FileError) Error() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("auth: %s:%d: %s", e.File, e.Line, e.Msg)
+		return fmt.Sprintf("directory: %s:%d: %s", e.File, e.Line, e.Msg)
 	}
-	return fmt.Sprintf("auth: %s: %s", e.File, e.Msg)
+	return fmt.Sprintf("directory: %s: %s", e.File, e.Msg)
 }
 
-// Is makes every *FileError match ErrInvalidDirectory.
-func (e *FileError) Is(target error) bool { return target == ErrInvalidDirectory }
+// Is makes every *FileError match ErrInvalid.
+func (e *FileError) Is(target error) bool { return target == ErrInvalid }
 
 // problems collects the FileErrors of one file.
 type problems struct {
@@ -82,21 +82,21 @@ func (p *problems) err() error {
 	return errors.Join(errs...)
 }
 
-// LoadDirectory reads and validates the directory file at path.
-func LoadDirectory(path string) (*Directory, error) {
+// Load reads and validates the directory file at path.
+func Load(path string) (*Directory, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
+		return nil, fmt.Errorf("directory: %w", err)
 	}
-	return ParseDirectory(path, data)
+	return Parse(path, data)
 }
 
-// ParseDirectory decodes and validates a directory file; name is used in
+// Parse decodes and validates a directory file; name is used in
 // messages. Unknown keys, duplicate keys, wrong types, duplicate ids or
 // logins, malformed hashes, unknown level names and rights naming unknown
 // users or groups are errors: each a *FileError with its line, several
 // joined with errors.Join.
-func ParseDirectory(name string, data []byte) (*Directory, error) {
+func Parse(name string, data []byte) (*Directory, error) {
 	p := &problems{file: name}
 	if len(data) > MaxDirectorySize {
 		p.add(0, "file is %d bytes, more than the limit of %d", len(data), MaxDirectorySize)
@@ -171,7 +171,7 @@ func (p *problems) decoding(err error) {
 }
 
 // knownKeys lists the YAML keys of one of the file structs, by Go type name
-// as the decoder prints it ("auth.fileUser").
+// as the decoder prints it ("directory.fileUser").
 func knownKeys(typeName string) string {
 	for _, t := range []reflect.Type{
 		reflect.TypeFor[fileDirectory](), reflect.TypeFor[fileUser](), reflect.TypeFor[filePhones](),
@@ -230,7 +230,7 @@ func build(file *fileDirectory, userLines []int, p *problems) *Directory {
 			p.add(at(file.Users[i].ID.Line, line), "duplicate id %q (first at line %d)", u.ID, first.line)
 			continue
 		}
-		key := foldLogin(u.Login)
+		key := FoldLogin(u.Login)
 		if first, dup := d.byLogin[key]; dup {
 			p.add(at(file.Users[i].Login.Line, line), "duplicate login %q (first at line %d, logins ignore case)", u.Login, first.line)
 			continue
@@ -281,7 +281,7 @@ func buildUser(f *fileUser, line int, lineOwners map[string]int, p *problems) *U
 	if f.PasswordHash.Value == "" {
 		p.add(at(f.PasswordHash.Line, line), "user %q without password_hash (make one with presenced hash-password)", f.ID.Value)
 	} else if h, err := parseHash(f.PasswordHash.Value); err != nil {
-		p.add(f.PasswordHash.Line, "password_hash: %s", strings.TrimPrefix(err.Error(), "auth: "))
+		p.add(f.PasswordHash.Line, "password_hash: %s", strings.TrimPrefix(err.Error(), "directory: "))
 	} else {
 		hash = h
 	}

@@ -1,4 +1,4 @@
-package auth
+package directory
 
 import (
 	_ "embed" // the demo directory
@@ -13,15 +13,15 @@ var demoDirectoryYAML []byte
 // DemoPassword is the password of every user of the demo directory.
 const DemoPassword = "demo"
 
-// DemoDirectory returns the embedded demo directory (demo_directory.yaml):
+// Demo returns the embedded demo directory (demo_directory.yaml):
 // ten users of example.com (alice ... judy, login = first name in lower
 // case, password DemoPassword) in the groups management, sales and support,
 // alice the administrator, everyone at Company level to everyone. It lets
 // the server start without arguments.
-func DemoDirectory() (*Directory, error) {
-	return ParseDirectory("demo_directory.yaml (embedded)", demoDirectoryYAML)
+func Demo() (*Directory, error) {
+	return Parse("demo_directory.yaml (embedded)", demoDirectoryYAML)
 }
 
-// DemoDirectoryYAML returns a copy of the demo directory file, a starting
+// DemoYAML returns a copy of the demo directory file, a starting
 // point for a real one.
-func DemoDirectoryYAML() []byte { return append([]byte(nil), demoDirectoryYAML...) }
+func DemoYAML() []byte { return append([]byte(nil), demoDirectoryYAML...) }

@@ -1,4 +1,4 @@
-package auth
+package directory
 
 import (
 	"crypto/pbkdf2"
@@ -46,7 +46,7 @@ const (
 )
 
 // ErrBadHash is wrapped by every error about a malformed password hash.
-var ErrBadHash = errors.New("auth: bad password hash")
+var ErrBadHash = errors.New("directory: bad password hash")
 
 // hashEncoding is base64 without padding, strict, so that one hash has
 // exactly one spelling.
@@ -67,18 +67,18 @@ func HashPassword(password string, iterations int) (string, error) {
 		iterations = DefaultIterations
 	}
 	if iterations < MinIterations || iterations > MaxIterations {
-		return "", fmt.Errorf("auth: iterations must be between %d and %d, got %d", MinIterations, MaxIterations, iterations)
+		return "", fmt.Errorf("directory: iterations must be between %d and %d, got %d", MinIterations, MaxIterations, iterations)
 	}
 	if len(password) > MaxPasswordLength {
-		return "", fmt.Errorf("auth: password longer than %d bytes", MaxPasswordLength)
+		return "", fmt.Errorf("directory: password longer than %d bytes", MaxPasswordLength)
 	}
 	salt := make([]byte, saltLength)
 	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("auth: cannot make a salt: %w", err)
+		return "", fmt.Errorf("directory: cannot make a salt: %w", err)
 	}
 	key, err := pbkdf2.Key(sha256.New, password, salt, iterations, keyLength)
 	if err != nil {
-		return "", fmt.Errorf("auth: cannot hash: %w", err)
+		return "", fmt.Errorf("directory: cannot hash: %w", err)
 	}
 	return encodeHash(passwordHash{iterations: iterations, salt: salt, key: key}), nil
 }
