@@ -52,7 +52,12 @@ import (
 //     group commit);
 //   - presenced-volatile: the same without a store (a non-durable event);
 //   - presenced-nosync (only when named in PRESENCE_BROKER_TARGETS): the
-//     store without fsync, to tell the fsync's cost from the store's.
+//     store without fsync, to tell the fsync's cost from the store's;
+//   - presenced-coalesce (only when named): presenced with a write
+//     coalescing window (PRESENCE_BROKER_COALESCE, default 1ms).
+//
+// For presenced the step also reports writes per delivery (the server's
+// presenced_writes_total over presenced_deliveries_total).
 //
 // The offered rate steps up (deliveries/s = 20 × events/s); a step holds
 // when p99 ≤ 50 ms and ≥ 95% of the expected deliveries arrived. The knee
@@ -88,8 +93,8 @@ func BenchmarkBrokerKnee(b *testing.B) {
 		steps := runBrokerTarget(b, target, g, rates)
 		knee := brokerStep{}
 		for _, s := range steps {
-			b.Logf("%-18s offered %7d deliveries/s: got %7.0f/s (%.1f%%), p50 %6.2f ms, p99 %7.2f ms, max %7.1f ms, server CPU %5.2f µs/delivery (%.2f cores)",
-				target, s.offered, s.achieved, 100*s.ratio, s.p50, s.p99, s.max, s.cpuPerDelivery, s.cores)
+			b.Logf("%-18s offered %7d deliveries/s: got %7.0f/s (%.1f%%), p50 %6.2f ms, p99 %7.2f ms, max %7.1f ms, server CPU %5.2f µs/delivery (%.2f cores), %.2f writes/delivery",
+				target, s.offered, s.achieved, 100*s.ratio, s.p50, s.p99, s.max, s.cpuPerDelivery, s.cores, s.writesPerDelivery)
 			if s.holds() {
 				knee = s
 			}
@@ -138,6 +143,7 @@ type brokerStep struct {
 	achieved, ratio          float64
 	p50, p99, max            float64 // ms
 	cpuPerDelivery, cores    float64
+	writesPerDelivery        float64 // presenced only
 	expected, got, serverCPU int64
 }
 
@@ -221,7 +227,7 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 		if err == nil {
 			source, err = newNATSSource(child.addr, g)
 		}
-	case "presenced", "presenced-volatile", "presenced-nosync":
+	case "presenced", "presenced-volatile", "presenced-nosync", "presenced-coalesce":
 		closers, err = connectPresenceClients(child.addr, g, lat)
 		if err == nil {
 			source, err = newIngestSource(child.addr, g)
@@ -248,6 +254,7 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 		}
 		time.Sleep(200 * time.Millisecond)
 		lat.take()
+		metricsBefore := child.metrics()
 		cpuBefore := child.cpu(b)
 		start := time.Now()
 		if err := offer(source, r, events, brokerStepTime); err != nil {
@@ -272,6 +279,9 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 			cores: cpu.Seconds() / elapsed.Seconds()}
 		if got > 0 {
 			s.cpuPerDelivery = float64(cpu.Microseconds()) / float64(got)
+		}
+		if m := child.metrics().Sub(metricsBefore); m.Value("presenced_deliveries_total") > 0 {
+			s.writesPerDelivery = m.Value("presenced_writes_total") / m.Value("presenced_deliveries_total")
 		}
 		steps = append(steps, s)
 		if s.p99 > 4*brokerP99Limit || s.ratio < 0.5 {
@@ -314,8 +324,9 @@ func offer(source brokerSource, r *rand.Rand, events int, d time.Duration) error
 
 // brokerChild is a server in a child process.
 type brokerChild struct {
-	cmd  *exec.Cmd
-	addr string
+	cmd       *exec.Cmd
+	addr      string
+	presenced bool // serves /bench/metrics
 }
 
 func startBrokerChild(b *testing.B, target string) *brokerChild {
@@ -341,7 +352,7 @@ func startBrokerChild(b *testing.B, target string) *brokerChild {
 		b.Fatalf("%s child: %q %v", target, line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return &brokerChild{cmd: cmd, addr: strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))}
+	return &brokerChild{cmd: cmd, addr: strings.TrimSpace(strings.TrimPrefix(line, "ADDR ")), presenced: strings.HasPrefix(target, "presenced")}
 }
 
 func (c *brokerChild) cpu(b *testing.B) time.Duration {
@@ -350,6 +361,24 @@ func (c *brokerChild) cpu(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return s.CPU()
+}
+
+// metrics scrapes a presenced child's counters (nil for NATS).
+func (c *brokerChild) metrics() probe.Metrics {
+	if !c.presenced {
+		return nil
+	}
+	resp, err := http.Get("http://" + strings.TrimPrefix(c.addr, "ws://") + "/bench/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil
+	}
+	m, _ := probe.ParseMetrics(data)
+	return m
 }
 
 func (c *brokerChild) stop() {
@@ -379,7 +408,7 @@ func TestBrokerChild(t *testing.T) {
 		}
 		defer ns.Shutdown()
 		addr = fmt.Sprintf("ws://127.0.0.1:%d", opts.Websocket.Port)
-	case "presenced", "presenced-volatile", "presenced-nosync":
+	case "presenced", "presenced-volatile", "presenced-nosync", "presenced-coalesce":
 		e, err := engine.New(engine.Config{})
 		if err != nil {
 			t.Fatal(err)
@@ -408,9 +437,20 @@ func TestBrokerChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := server.New(server.Config{Engine: e, Authenticator: tokenAuth{}, InvokeRate: 100000, InvokeBurst: 100000,
-			KeepAliveInterval: time.Hour, Logger: quiet,
-			ExtraRoutes: map[string]fasthttp.RequestHandler{"/ingest/v1/stream": h.ServeWebSocket}})
+		var coalesce time.Duration
+		if target == "presenced-coalesce" {
+			coalesce = time.Millisecond
+			if d, err := time.ParseDuration(os.Getenv("PRESENCE_BROKER_COALESCE")); err == nil {
+				coalesce = d
+			}
+		}
+		var s *server.Server
+		s, err = server.New(server.Config{Engine: e, Authenticator: tokenAuth{}, InvokeRate: 100000, InvokeBurst: 100000,
+			KeepAliveInterval: time.Hour, Logger: quiet, WriteCoalesce: coalesce,
+			ExtraRoutes: map[string]fasthttp.RequestHandler{
+				"/ingest/v1/stream": h.ServeWebSocket,
+				"/bench/metrics":    func(ctx *fasthttp.RequestCtx) { s.WriteMetrics(ctx) },
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
