@@ -93,7 +93,8 @@ func (w *wire) setRights(ctx context.Context) error {
 }
 
 // subscribeAll subscribes one client to its contacts (one call per flag
-// set) and hands each returned presence to fn.
+// set) and hands each returned presence to fn; nil fn: the results are
+// not decoded.
 func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubView, p *protocol.AsnPresenceV2)) error {
 	w, view := c.w, c.view
 	c.firstSubscribed = time.Time{}
@@ -118,6 +119,9 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubVie
 		}
 		if c.firstSubscribed.IsZero() {
 			c.firstSubscribed = time.Now()
+		}
+		if fn == nil {
+			continue // the storm's first subscribe: the views are re-based after it
 		}
 		var result protocol.AsnGetAndSubscribePresenceV2Result
 		if err := json.Unmarshal(m.Result.Value, &result); err != nil {
