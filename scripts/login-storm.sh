@@ -3,8 +3,8 @@
 # separate processes on this machine. presencesim sets up 5,000 users
 # watching 50 contacts each (scenarios/login-storm-5k.yaml), runs the
 # 40-second day, then drops every client connection and reconnects all
-# 5,000 within WINDOW (default 1s); the "login" row of the report and the
-# "reconnect storm" log line give logins/s and p50/p99 login latency
+# 5,000 within WINDOW (default 1s); the "reconnect" row of the report and
+# the "reconnect storm" line give logins/s and p50/p99 login latency
 # (negotiate + login + first subscribe result, from the intended time).
 #
 #   flock /tmp/presence-heavy.lock scripts/login-storm.sh [WINDOW] [presencesim flags...]
