@@ -18,7 +18,8 @@ set -eu
 window=${1:-1s}
 [ $# -gt 0 ] && shift
 dir=$(mktemp -d /tmp/login-storm.XXXXXX)
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+profiler=
+trap 'kill $server $profiler 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 go build -o "$dir/presenced" ./cmd/presenced
 go build -o "$dir/presencesim" ./cmd/presencesim
 scenario=scenarios/login-storm-5k.yaml
@@ -37,11 +38,16 @@ done
 # second to catch the storm; written to $dir/server-storm.pprof.
 if [ -n "${PROFILE_AFTER:-}" ]; then
 	(
-		until grep -q '^ *[0-9.]*s ' "$dir/sim.log" 2>/dev/null; do sleep 0.1; done
+		# gives up after 10 minutes (a run that failed in setup prints no status)
+		n=0
+		until grep -q '^ *[0-9.]*s ' "$dir/sim.log" 2>/dev/null; do
+			n=$((n + 1)); [ $n -gt 6000 ] && exit 0; sleep 0.1
+		done
 		sleep "$PROFILE_AFTER"
 		curl -s -H 'Authorization: Bearer admin' -o "$dir/server-storm.pprof" \
 			"http://127.0.0.1:$admin/debug/pprof/profile?seconds=10"
 	) &
+	profiler=$!
 fi
 "$dir/presencesim" run "$scenario" --target "ws://127.0.0.1:$port" --token secret --auth basic \
 	--password pw --reconnect-storm "$window" --progress lines --out "$dir/out" "$@" 2>&1 | tee "$dir/sim.log"
