@@ -72,7 +72,7 @@ func BenchmarkBrokerKnee(b *testing.B) {
 	if testing.Short() {
 		b.Skip("minutes of both cores")
 	}
-	rates := []int{20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000}
+	rates := []int{5_000, 10_000, 20_000, 30_000, 40_000, 60_000, 80_000, 100_000, 130_000}
 	if s := os.Getenv("PRESENCE_BROKER_RATES"); s != "" {
 		rates = rates[:0]
 		for _, f := range strings.Split(s, ",") {
@@ -93,8 +93,8 @@ func BenchmarkBrokerKnee(b *testing.B) {
 		steps := runBrokerTarget(b, target, g, rates)
 		knee := brokerStep{}
 		for _, s := range steps {
-			b.Logf("%-18s offered %7d deliveries/s: got %7.0f/s (%.1f%%), p50 %6.2f ms, p99 %7.2f ms, max %7.1f ms, server CPU %5.2f µs/delivery (%.2f cores), %.2f writes/delivery",
-				target, s.offered, s.achieved, 100*s.ratio, s.p50, s.p99, s.max, s.cpuPerDelivery, s.cores, s.writesPerDelivery)
+			b.Logf("%-18s offered %7d deliveries/s: got %7.0f/s (%.1f%%), p50 %6.2f ms, p99 %7.2f ms, max %7.1f ms, server CPU %5.2f µs/delivery (%.2f cores), clients %5.2f µs/delivery, %.2f writes/delivery",
+				target, s.offered, s.achieved, 100*s.ratio, s.p50, s.p99, s.max, s.cpuPerDelivery, s.cores, s.clientCPUPerDelivery, s.writesPerDelivery)
 			if s.holds() {
 				knee = s
 			}
@@ -144,6 +144,7 @@ type brokerStep struct {
 	p50, p99, max            float64 // ms
 	cpuPerDelivery, cores    float64
 	writesPerDelivery        float64 // presenced only
+	clientCPUPerDelivery     float64 // this process: clients and source, µs
 	expected, got, serverCPU int64
 }
 
@@ -256,6 +257,7 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 		lat.take()
 		metricsBefore := child.metrics()
 		cpuBefore := child.cpu(b)
+		ownBefore := ownCPU(b)
 		start := time.Now()
 		if err := offer(source, r, events, brokerStepTime); err != nil {
 			b.Fatalf("%s: %v", target, err)
@@ -271,6 +273,7 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 		}
 		elapsed := time.Since(start)
 		cpu := child.cpu(b) - cpuBefore
+		own := ownCPU(b) - ownBefore
 		hist, got := lat.take()
 		expected := int64(events) * int64(brokerStepTime/time.Second) * brokerWatchers
 		s := brokerStep{offered: rate, expected: expected, got: got, serverCPU: int64(cpu),
@@ -279,6 +282,7 @@ func runBrokerTarget(b *testing.B, target string, g *brokerGraph, rates []int) [
 			cores: cpu.Seconds() / elapsed.Seconds()}
 		if got > 0 {
 			s.cpuPerDelivery = float64(cpu.Microseconds()) / float64(got)
+			s.clientCPUPerDelivery = float64(own.Microseconds()) / float64(got)
 		}
 		if m := child.metrics().Sub(metricsBefore); m.Value("presenced_deliveries_total") > 0 {
 			s.writesPerDelivery = m.Value("presenced_writes_total") / m.Value("presenced_deliveries_total")
@@ -353,6 +357,15 @@ func startBrokerChild(b *testing.B, target string) *brokerChild {
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return &brokerChild{cmd: cmd, addr: strings.TrimSpace(strings.TrimPrefix(line, "ADDR ")), presenced: strings.HasPrefix(target, "presenced")}
+}
+
+// ownCPU is this process's CPU time (the clients and the source).
+func ownCPU(b *testing.B) time.Duration {
+	s, err := probe.Proc{}.Read(os.Getpid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s.CPU()
 }
 
 func (c *brokerChild) cpu(b *testing.B) time.Duration {
