@@ -46,6 +46,8 @@ type wire struct {
 
 	failMu sync.Mutex // guards failure
 	failed error
+
+	stormLine string // the reconnect storm's summary (Quiesce writes, Check prints)
 }
 
 // New returns the wire driver of the run whose shared state is r.

@@ -214,6 +214,9 @@ func (w *wire) Check(ctx context.Context, o *oracle.Report) error {
 	if err := w.failure(); err != nil {
 		return err
 	}
+	if w.stormLine != "" && w.cfg.Status != nil {
+		fmt.Fprintln(w.cfg.Status, w.stormLine)
+	}
 	var mu sync.Mutex
 	modelOff := map[[2]int32]bool{}
 	// The server and the model keep running calendar boundaries after the

@@ -117,9 +117,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 		time.Duration(hist.ValueAtQuantile(50)).Round(time.Microsecond), time.Duration(hist.ValueAtQuantile(99)).Round(time.Microsecond),
 		time.Duration(hist.Max()).Round(time.Microsecond), failures)
 	w.cfg.Logger.Info("presencesim: " + line)
-	if w.cfg.Status != nil {
-		fmt.Fprintln(w.cfg.Status, line)
-	}
+	w.stormLine = line // printed by Check, once the status intervals have stopped
 	w.quiet(ctx)
 	// Re-base every view on a fresh snapshot and settle the changes it
 	// already shows (as the final check does), then account updates again.
