@@ -109,7 +109,10 @@ func (e *Engine) reschedule(c *contact, next *Snapshot, now time.Time) {
 // Tick processes every appointment and absent-state boundary due at the
 // clock's current reading. With Config.ManualTick the embedder calls it
 // after moving a virtual clock; otherwise the engine's goroutine does.
-// It returns the number of contacts refreshed.
+// Each boundary runs at its own instant, not at the clock's reading, and
+// as its own version (catchUp): a scheduler that runs late (a loaded
+// machine, a virtual clock moved by minutes) produces the same versions
+// as one on time. It returns the number of contacts refreshed.
 func (e *Engine) Tick() int {
 	now := e.clock.Now()
 	var due []wakeEntry
@@ -126,14 +129,14 @@ func (e *Engine) Tick() int {
 	batch.begin(time.Now())
 	for _, w := range due {
 		c := w.c
-		_ = e.updateContact(c, func(c *contact, next *Snapshot, now time.Time) Section {
-			if c.wakeGen != w.gen {
-				return 0 // superseded by a later reschedule
-			}
-			c.wake = time.Time{} // consumed; refresh queues the next one
+		c.mu.Lock()
+		published := 0
+		if !c.removed && c.wakeGen == w.gen {
 			n++
-			return e.refreshCalendar(c, next, now) | sectionRecompute
-		}, &batch)
+			published = e.catchUp(c, now, &batch)
+		}
+		c.mu.Unlock()
+		e.afterPublish(c, published)
 		t := time.Now() // one reading: the end of this update, the start of the next
 		if batch.due(t) {
 			batch.flush()
@@ -142,6 +145,28 @@ func (e *Engine) Tick() int {
 	}
 	batch.flush()
 	return n
+}
+
+// catchUp runs c's calendar boundaries that are due at or before upTo, in
+// order, each at its own instant: the active appointments, the next
+// appointments and the state are those of that instant, and the override
+// rule sees every step. It returns the number of versions published.
+// Caller holds c.mu.
+func (e *Engine) catchUp(c *contact, upTo time.Time, batch *wakeBatch) int {
+	published := 0
+	for !c.wake.IsZero() && !c.wake.After(upTo) {
+		at := c.wake
+		c.wake = time.Time{} // consumed; refreshCalendar queues the next one
+		if e.apply(c, func(c *contact, next *Snapshot, now time.Time) Section {
+			return e.refreshCalendar(c, next, now) | sectionRecompute
+		}, at, batch) {
+			published++
+		}
+		if !c.wake.After(at) {
+			break // refreshCalendar queued nothing later (cannot happen; a guard against a loop)
+		}
+	}
+	return published
 }
 
 // nextWake returns the time of the earliest queued boundary.

@@ -133,6 +133,10 @@ type contact struct {
 	// never); wakeGen invalidates older heap entries.
 	wake    time.Time
 	wakeGen uint64
+	// inputAt is the engine time (Unix ns) at which the newest input was
+	// applied: its place among the contact's calendar boundaries
+	// (InputTime).
+	inputAt int64
 }
 
 // New returns an engine. Call Close to stop its scheduler.

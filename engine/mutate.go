@@ -21,8 +21,13 @@ func (e *Engine) update(id string, fn mutation) error {
 	return e.updateContact(c, fn, nil)
 }
 
-// updateContact applies fn to c; with a batch, the watchers' wake-ups are
-// queued on it (see wakeBatch).
+// updateContact applies an input fn to c; with a batch, the watchers'
+// wake-ups are queued on it (see wakeBatch). Calendar boundaries that are
+// due at the input's time and not yet run by the scheduler run first, each
+// at its own instant and as its own version (catchUp): an input applied at
+// time t always sees every boundary at or before t, whatever the
+// scheduler's lag, so a contact's history is a function of its inputs and
+// their times alone.
 func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error {
 	c.mu.Lock()
 	if c.removed {
@@ -30,12 +35,25 @@ func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error 
 		return ErrUnknownContact
 	}
 	now := e.clock.Now()
+	published := e.catchUp(c, now, batch)
+	c.inputAt = now.UnixNano()
+	if e.apply(c, fn, now, batch) {
+		published++
+	}
+	c.mu.Unlock()
+	e.afterPublish(c, published)
+	return nil
+}
+
+// apply runs fn on the next version of c at time now, recomputes the
+// presence state and publishes the version if anything changed. It
+// reports whether it published. Caller holds c.mu.
+func (e *Engine) apply(c *contact, fn mutation, now time.Time, batch *wakeBatch) bool {
 	old := c.snap.Load()
 	next := nextSnapshot(old)
 	changed := fn(c, next, now)
 	if changed == 0 {
-		c.mu.Unlock()
-		return nil
+		return false
 	}
 	c.recompute(next, now)
 	if next.State != old.State {
@@ -43,8 +61,7 @@ func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error 
 	}
 	changed &^= sectionRecompute
 	if changed == 0 {
-		c.mu.Unlock()
-		return nil
+		return false
 	}
 	next.Version = old.Version + 1
 	next.Published = time.Now().UnixNano()
@@ -59,10 +76,38 @@ func (e *Engine) updateContact(c *contact, fn mutation, batch *wakeBatch) error 
 	// it delivered); marking under c.mu keeps each subscriber's marks in
 	// version order all the same.
 	e.fanout(c, changed, batch)
-	c.mu.Unlock()
-	c.shard.updates.Add(1)
+	return true
+}
+
+// afterPublish counts n versions of c published and tells the cluster
+// layer. Called without c.mu.
+func (e *Engine) afterPublish(c *contact, n int) {
+	if n == 0 {
+		return
+	}
+	c.shard.updates.Add(uint64(n))
 	e.published(c.id)
-	return nil
+}
+
+// InputTime returns the engine time at which the newest input (not a
+// calendar boundary) was applied to the contact, zero if none was or the
+// contact is unknown. Calendar boundaries at or before it ran before that
+// input, later ones after it. The ingest API reports it per event when
+// asked (docs/INGEST.md), so that a source that alone feeds a contact
+// knows the exact order in which the engine applied its events and the
+// contact's boundaries (the simulator's over-the-wire oracle).
+func (e *Engine) InputTime(id string) time.Time {
+	c := e.lookup(id)
+	if c == nil {
+		return time.Time{}
+	}
+	c.mu.Lock()
+	at := c.inputAt
+	c.mu.Unlock()
+	if at == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, at)
 }
 
 // testHookPublished, when set (tests only, before any concurrent use), runs

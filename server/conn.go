@@ -197,11 +197,13 @@ func (c *conn) writeLoop() {
 		own      []engine.Update
 		wire     protocol.AsnPresenceV2
 		enc      = presenceEncoder{}
+		tally    writerTally // this round's counters, added to c.srv.metrics once per round
 		keep     = time.NewTicker(c.tickInterval())
 		lastSent = time.Now()
 		linger   = time.NewTimer(time.Hour)
 	)
 	defer keep.Stop()
+	defer c.srv.metrics.addTally(&tally) // a round that ended in a failed write
 	linger.Stop()
 	defer linger.Stop()
 	for {
@@ -265,8 +267,8 @@ func (c *conn) writeLoop() {
 					event = payload
 				} else {
 					_, v1 := legacy[u.ContactID]
-					event = c.encodeUpdate(&enc, &wire, &payload, u, v2 && !v1)
-					c.srv.metrics.observeLatency(start, u.Snapshot.Published)
+					event = c.encodeUpdate(&enc, &wire, &payload, &tally, u, v2 && !v1)
+					tally.observeLatency(start, u.Snapshot.Published)
 				}
 				if len(event) > c.t.maxPayload() {
 					c.log.Warn("event too large for the transport; dropped", "contact", u.ContactID, "bytes", len(event))
@@ -291,8 +293,9 @@ func (c *conn) writeLoop() {
 		*held = buf
 		putBuffer(held)
 		buf = nil
+		tally.deliveries += int64(n)
+		c.srv.metrics.addTally(&tally)
 		if n > 0 {
-			c.srv.metrics.deliveries.Add(int64(n))
 			lastSent = time.Now()
 		}
 		if closing {
@@ -306,15 +309,15 @@ func (c *conn) writeLoop() {
 // encodeUpdate returns the event for u: shared bytes from the server's
 // encode cache when another writer already encoded the same view and
 // sections (V2 events without per-watcher content), else a fresh encoding
-// in *payload.
-func (c *conn) encodeUpdate(enc *presenceEncoder, wire *protocol.AsnPresenceV2, payload *[]byte, u *engine.Update, v2 bool) []byte {
+// in *payload (counted in tally).
+func (c *conn) encodeUpdate(enc *presenceEncoder, wire *protocol.AsnPresenceV2, payload *[]byte, tally *writerTally, u *engine.Update, v2 bool) []byte {
 	shared := v2 && !c.srv.cfg.EncodeCacheOff && cacheable(u)
 	if shared {
 		if event, ok := c.srv.encoded.get(u.Snapshot, u.Changed, c.wrapped); ok {
 			return event
 		}
 	}
-	c.srv.metrics.encodes.Add(1)
+	tally.encodes++
 	enc.presence(wire, u)
 	if v2 {
 		*payload = protocol.AppendUpdatePresenceV2Event((*payload)[:0], wire, uint32(u.Changed), c.wrapped)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
-	"time"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -12,10 +11,13 @@ import (
 // latencyBuckets are the upper bounds (seconds) of the apply-to-write
 // latency histogram: from the engine publishing a contact version to the
 // writer encoding it for a connection.
-var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+var latencyBuckets = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
 
 // metrics are the server's counters. All fields are atomics: writers and
-// readers of many connections update them concurrently.
+// readers of many connections update them concurrently. The per-update
+// counters of the writers (latency histogram, encodes, deliveries) are
+// summed in a writerTally per round and added here once per round
+// (metrics_tally.go).
 type metrics struct {
 	connections        atomic.Int64
 	connectionsTotal   atomic.Int64
@@ -44,23 +46,16 @@ func (m *metrics) init() {
 	m.latencyCounts = make([]atomic.Int64, len(latencyBuckets)+1)
 }
 
-// observeLatency records now - published for one delivered update.
-func (m *metrics) observeLatency(now time.Time, published int64) {
-	if published == 0 {
-		return
-	}
-	d := now.UnixNano() - published
-	if d < 0 {
-		d = 0
-	}
+// latencyBucket returns the histogram bucket of a latency of d
+// nanoseconds: the first bound it does not exceed, or len(latencyBuckets)
+// for +Inf.
+func latencyBucket(d int64) int {
 	sec := float64(d) / 1e9
 	i := 0
 	for i < len(latencyBuckets) && sec > latencyBuckets[i] {
 		i++
 	}
-	m.latencyCounts[i].Add(1)
-	m.latencySumNs.Add(d)
-	m.latencyCount.Add(1)
+	return i
 }
 
 // WriteMetrics writes the server's and the engine's counters in the
@@ -102,6 +97,15 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("presenced_engine_deliveries_total", "Updates pulled by watchers, after coalescing.", st.Deliveries)
 	counter("presenced_engine_removals_total", "Contacts removed.", st.Removals)
 	gauge("presenced_engine_scheduled", "Contacts waiting for a calendar or absent-state boundary.", st.Scheduled)
+	writeLatencyHistogram(w, m)
+	s.writeLimitMetrics(w)
+	for _, x := range s.extraMetrics {
+		x(w)
+	}
+}
+
+// writeLatencyHistogram writes presenced_apply_to_write_seconds.
+func writeLatencyHistogram(w io.Writer, m *metrics) {
 	name := "presenced_apply_to_write_seconds"
 	fmt.Fprintf(w, "# HELP %s From the engine publishing a contact version to the writer encoding it.\n# TYPE %s histogram\n", name, name)
 	cum := int64(0)
@@ -111,8 +115,4 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	}
 	cum += m.latencyCounts[len(latencyBuckets)].Load()
 	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, cum, name, float64(m.latencySumNs.Load())/1e9, name, m.latencyCount.Load())
-	s.writeLimitMetrics(w)
-	for _, x := range s.extraMetrics {
-		x(w)
-	}
 }

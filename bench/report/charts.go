@@ -164,12 +164,19 @@ func spectrumChart(res *sweep.Result) Chart {
 	return c
 }
 
-// overTime charts one step's window: latency, throughput and CPU.
-func overTime(res *sweep.Result, st *sweep.Step, why string) []Chart {
+// stepTitle names a step shown over time: "users 43.8k (the knee of
+// p99<50ms)", with its series first when the sweep has several.
+func stepTitle(res *sweep.Result, st *sweep.Step, why string) string {
 	title := fmt.Sprintf("%s %s (%s)", paramLabel(res), formatValue(res.Param, st.Value), why)
 	if st.Series != "" {
 		title = st.Series + ", " + title
 	}
+	return title
+}
+
+// overTime charts one step's window: latency, throughput and CPU.
+func overTime(res *sweep.Result, st *sweep.Step, why string) []Chart {
+	title := stepTitle(res, st, why)
 	lat := Chart{Title: "Latency over time: " + title, XLabel: "seconds since the window started", YLabel: "delivery latency, ms (log)", YLog: true,
 		HLines: targetBounds(res)}
 	thr := Chart{Title: "Throughput over time: " + title, XLabel: "seconds since the window started", YLabel: "per second"}

@@ -70,8 +70,16 @@ type sweepView struct {
 	Index  int
 	Result *sweep.Result
 	Charts []template.HTML
-	Detail []template.HTML
+	Detail []detailView
 	Steps  []*sweep.Step
+}
+
+// detailView is one step shown over time: a heading and its three charts,
+// kept together so that the knee's and the first break's charts do not
+// interleave in the two-column grid.
+type detailView struct {
+	Heading string
+	Charts  []template.HTML
 }
 
 func newSweepView(index int, res *sweep.Result) sweepView {
@@ -80,9 +88,11 @@ func newSweepView(index int, res *sweep.Result) sweepView {
 		v.Charts = append(v.Charts, template.HTML(c.SVG()))
 	}
 	for _, pick := range detailSteps(res) {
+		d := detailView{Heading: stepTitle(res, pick.step, pick.why)}
 		for _, c := range overTime(res, pick.step, pick.why) {
-			v.Detail = append(v.Detail, template.HTML(c.SVG()))
+			d.Charts = append(d.Charts, template.HTML(c.SVG()))
 		}
+		v.Detail = append(v.Detail, d)
 	}
 	return v
 }
@@ -119,14 +129,27 @@ func detailSteps(res *sweep.Result) []picked {
 }
 
 var funcs = template.FuncMap{
-	"ms":       func(v float64) string { return fmt.Sprintf("%.2f", v) },
-	"f0":       func(v float64) string { return fmt.Sprintf("%.0f", v) },
-	"f2":       func(v float64) string { return fmt.Sprintf("%.2f", v) },
-	"mb":       func(v int64) string { return fmt.Sprintf("%.0f", float64(v)/(1<<20)) },
-	"num":      number,
-	"join":     strings.Join,
-	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"value":    func(p sweep.Param, v float64) string { return formatValue(p, v) },
+	"ms":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"f0":    func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	"f2":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"mb":    func(v int64) string { return fmt.Sprintf("%.0f", float64(v)/(1<<20)) },
+	"num":   number,
+	"join":  strings.Join,
+	"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"value": func(p sweep.Param, v float64) string { return formatValue(p, v) },
+	// valueOrDash: a knee or first break of 0 means none was found.
+	"valueOrDash": func(p sweep.Param, v float64) string {
+		if v == 0 {
+			return "–"
+		}
+		return formatValue(p, v)
+	},
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	},
 	"dur":      func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() },
 	"mul100":   func(v float64) float64 { return v * 100 },
 	"verdicts": verdictText,
@@ -158,16 +181,17 @@ const pageTemplate = `<!DOCTYPE html>
 <title>{{.Title}}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1180px;color:#222;padding:0 12px}
-h1{font-size:22px}h2{font-size:18px;margin-top:36px;border-bottom:1px solid #ccc}h3{font-size:15px}
+h1{font-size:22px}h2{font-size:18px;margin-top:36px;border-bottom:1px solid #ccc}h3{font-size:15px}h4{font-size:13.5px;margin:14px 0 6px}
 table{border-collapse:collapse;margin:8px 0;font-size:12.5px}td,th{border:1px solid #ddd;padding:3px 6px;vertical-align:top}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .broke{color:#b00020;font-weight:600}.held{color:#1b7a1b}code{background:#f5f5f5;padding:1px 3px;font-size:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
-svg.chart{width:100%;height:auto;background:#fff;border:1px solid #eee}
+svg.chart{width:100%;height:auto;background:#fff;border:1px solid #eee;box-sizing:border-box}
 svg .title{font-size:13px;font-weight:600;fill:#222}svg .tick,svg .legend{font-size:11px;fill:#444}
 svg .label{font-size:11.5px;fill:#333}svg .frame{fill:none;stroke:#999}svg .grid{stroke:#eee}
 svg .rule{stroke:#b00020;stroke-dasharray:2 3}svg .rulelabel{font-size:10.5px;fill:#b00020}svg .empty{fill:#999}
 details{margin:8px 0}summary{cursor:pointer}
+.wide{overflow-x:auto}table.steps{font-size:11.5px}table.steps td,table.steps th{padding:2px 4px}table.steps th{font-weight:600}table.steps tr.more td{color:#555;border-top:none}table.steps tr.step td{border-bottom:none}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>Generated {{date .Generated}}. Every figure comes from the steps embedded below as JSON (<code>script#{{"presencebench-data"}}</code>).</p>
@@ -183,21 +207,23 @@ details{margin:8px 0}summary{cursor:pointer}
 {{end}}
 {{range .All}}{{$r := .Result}}
 <h2 id="sweep-{{.Index}}">{{$r.Scenario}}: {{$r.Param}} sweep, {{$r.Driver}}{{with $r.Series}}, series {{.}}{{end}}</h2>
-<p>File <code>{{$r.File}}</code>, window {{$r.Window}} of the virtual day at {{f0 $r.Speed}}x; {{len $r.Steps}} steps from {{date $r.Started}} to {{date $r.Finished}}; load average {{$r.Machine.LoadBefore}} → {{$r.Machine.LoadAfter}}.{{with $r.Command}} Reproduce: <code>{{.}}</code>{{end}}</p>
+<p>File <code>{{$r.File}}</code>, window {{$r.Window}} of the virtual day at {{f0 $r.Speed}}x; {{plural (len $r.Steps) "step" "steps"}} from {{date $r.Started}} to {{date $r.Finished}}; load average {{$r.Machine.LoadBefore}} → {{$r.Machine.LoadAfter}}.{{with $r.Command}} Reproduce: <code>{{.}}</code>{{end}}</p>
 <table><tr><th>series</th><th>target</th><th>status</th><th>knee</th><th>first break</th><th>broke on</th><th>what limited it</th></tr>
-{{range $sk := $r.Knees}}{{range $i, $k := $sk.Knees}}<tr><td>{{$sk.Series}}</td><td>{{$k.Target}}</td><td>{{$k.Status}}</td><td class="n">{{value $r.Param $k.Knee}}</td><td class="n">{{value $r.Param $k.FirstBreak}}</td>
+{{range $sk := $r.Knees}}{{range $i, $k := $sk.Knees}}<tr><td>{{$sk.Series}}</td><td>{{$k.Target}}</td><td>{{$k.Status}}</td><td class="n">{{valueOrDash $r.Param $k.Knee}}</td><td class="n">{{valueOrDash $r.Param $k.FirstBreak}}</td>
 <td>{{join $k.BrokenBy "; "}}</td><td>{{join (index $sk.Limits $i) "; "}}</td></tr>{{end}}{{end}}
 </table>
 <div class="charts">{{range .Charts}}{{.}}{{end}}</div>
 <h3>Knee and first break over time</h3>
-<div class="charts">{{range .Detail}}{{.}}{{end}}</div>
-<details><summary>All {{len .Steps}} steps</summary>
-<table><tr><th>#</th><th>{{$r.Param}} (setting)</th><th>users (run)</th><th>subscriptions</th><th>events/s</th><th>deliveries/s</th><th>server del/s</th><th>delivery p50 / p99 / p99.9 / max ms</th><th>fanout p99 ms</th><th>CPU sim / server cores</th><th>other processes' cores</th><th>RSS peak MB sim / server</th><th>bytes/sub</th><th>writes/del</th><th>syscalls/del</th><th>GC cycles, pause max, CPU</th><th>verdicts</th><th>limits</th><th>setup / window s</th></tr>
-{{range .Steps}}{{$d := index .Latency "delivery"}}<tr><td>{{.Index}}</td><td class="n">{{value $r.Param .Value}}</td><td class="n">{{.Users}}</td><td class="n">{{.Subscriptions}}</td><td class="n">{{f0 .EventsPerSecond}}</td><td class="n">{{f0 .DeliveriesPerSecond}}</td><td class="n">{{f0 .ServerDeliveriesPerSecond}}</td>
+{{range .Detail}}<h4>{{.Heading}}</h4>
+<div class="charts">{{range .Charts}}{{.}}{{end}}</div>{{end}}
+<details><summary>All {{plural (len .Steps) "step" "steps"}}</summary>
+<div class="wide"><table class="steps"><tr><th>#</th><th>{{$r.Param}} (setting)</th><th>users (run)</th><th>subscrip&shy;tions</th><th>source events per s</th><th>deliveries per s, sim / server</th><th>delivery p50 / p99 / p99.9 / max ms</th><th>fanout p99 ms</th><th>CPU cores, sim / server</th><th>other processes' cores</th><th>RSS peak MB, sim / server</th><th>bytes per sub&shy;scription</th><th>writes / syscalls per delivery</th><th>GC cycles, pause max, CPU</th><th>setup / window s</th></tr>
+{{range .Steps}}{{$d := index .Latency "delivery"}}<tr class="step"><td rowspan="2">{{.Index}}</td><td class="n">{{value $r.Param .Value}}</td><td class="n">{{.Users}}</td><td class="n">{{.Subscriptions}}</td><td class="n">{{f0 .EventsPerSecond}}</td><td class="n">{{f0 .DeliveriesPerSecond}} / {{f0 .ServerDeliveriesPerSecond}}</td>
 <td class="n">{{ms $d.P50}} / {{ms $d.P99}} / {{ms $d.P999}} / {{ms $d.Max}}</td><td class="n">{{ms (index .Latency "fanout").P99}}</td><td class="n">{{f2 .Simulator.Cores}} / {{f2 .Server.Cores}}</td><td class="n">{{f2 .OtherCores}}</td>
-<td class="n">{{mb .Simulator.RSSPeak}} / {{mb .Server.RSSPeak}}</td><td class="n">{{f0 .BytesPerSubscription}}</td><td class="n">{{f2 .WritesPerDelivery}}</td><td class="n">{{f2 .SyscallsPerDelivery}}</td>
-<td>{{.GC.Cycles}}, {{dur .GC.PauseMax}}, {{printf "%.0f%%" (mul100 .GC.CPUFraction)}}</td><td>{{verdicts .Verdicts}}</td><td>{{join .Limits "; "}}{{range .Warnings}}<br><small>{{.}}</small>{{end}}</td><td class="n">{{f0 .SetupSeconds}} / {{f0 .DaySeconds}}</td></tr>
-{{end}}</table></details>
+<td class="n">{{mb .Simulator.RSSPeak}} / {{mb .Server.RSSPeak}}</td><td class="n">{{f0 .BytesPerSubscription}}</td><td class="n">{{f2 .WritesPerDelivery}} / {{f2 .SyscallsPerDelivery}}</td>
+<td>{{.GC.Cycles}}, {{dur .GC.PauseMax}}, {{printf "%.0f%%" (mul100 .GC.CPUFraction)}}</td><td class="n">{{f0 .SetupSeconds}} / {{f0 .DaySeconds}}</td></tr>
+<tr class="more"><td colspan="14">{{verdicts .Verdicts}}{{with .Limits}}. Limits: {{join . "; "}}{{end}}{{range .Warnings}}. {{.}}{{end}}</td></tr>
+{{end}}</table></div></details>
 {{end}}
 <h2>How to read this report</h2>
 <p>Each step ran the scenario's window with one parameter value and measured, from the cause's intended time, when every watcher received the update (delivery) and when the last one had it (fanout). A target holds when every threshold holds; the knee is the largest value where it held, the first break the smallest where it did not. CPU is /proc/&lt;pid&gt;/stat utime+stime per wall second; in-process the engine and the simulator share one process and cannot be separated. docs/CAPACITY.md explains every column.</p>

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +147,7 @@ func TestChartSVG(t *testing.T) {
 	if strings.Count(svg, "M") < 1 || strings.Count(svg, " L") != 2 {
 		t.Errorf("path: %s", svg)
 	}
-	for _, want := range []string{">bound<", ">knee<", ">1000<", ">0.1<"} {
+	for _, want := range []string{">bound<", ">knee<", ">1000<", ">0.5<"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("svg lacks %s", want)
 		}
@@ -169,5 +170,31 @@ func TestChartOneSampleShowsAPoint(t *testing.T) {
 	two := Chart{Title: "two", Series: []Series{{Name: "a", Points: []XY{{5, 3}, {6, 4}}}}}.SVG()
 	if strings.Contains(two, "<circle") {
 		t.Errorf("a line of two points got a marker: %s", two)
+	}
+}
+
+// TestAxisBounds: one value sits in the middle of its axis, not on the
+// frame, and a log axis ends at the 1-2-5 values around the data.
+func TestAxisBounds(t *testing.T) {
+	for _, c := range []struct {
+		values []float64
+		log    bool
+		lo, hi float64
+	}{
+		{[]float64{1000}, false, 0, 2000},
+		{[]float64{0}, false, -1, 1},
+		{[]float64{100, 225}, true, 100, 500},
+		{[]float64{0.3, 7}, true, 0.2, 10},
+		{[]float64{0.3, 170}, true, 0.1, 1000}, // 1-2-5 ends would span four decades
+		{[]float64{100, 52_000}, true, 100, 1e5},
+	} {
+		lo, hi, ok := bounds(c.values, c.log)
+		if !ok || math.Abs(lo-c.lo) > 1e-9*c.hi || math.Abs(hi-c.hi) > 1e-9*c.hi {
+			t.Errorf("bounds(%v, log %v) = %v, %v; want %v, %v", c.values, c.log, lo, hi, c.lo, c.hi)
+		}
+	}
+	lo, hi, _ := bounds([]float64{100}, true)
+	if middle := (axis{log: true, min: lo, max: hi, from: 0, to: 100}).value(100); math.Abs(middle-50) > 1e-9 {
+		t.Errorf("a single value on a log axis is drawn at %v of 100", middle)
 	}
 }

@@ -30,7 +30,10 @@ func boardRoutes(dir *directory.Directory, srv *atomic.Pointer[server.Server]) (
 				return "", false
 			}
 			u, ok := s.SessionUser(id)
-			return u.ID, ok
+			if !ok {
+				return "", false
+			}
+			return u.ID, true
 		},
 		Contacts:        func() []string { return ids },
 		IsAdministrator: func(user string) bool { return admin[user] },

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,11 +186,16 @@ func OutputDir(t testing.TB) string {
 	return dir
 }
 
-// Screenshot saves a full-page PNG of the tab to OutputDir/name and returns
-// its path.
+// Screenshot saves a full-page screenshot of the tab to OutputDir/name and
+// returns its path: a PNG when name ends in .png (lossless, for checking a
+// layout by eye), else a JPEG of quality 90 (a quarter of the size).
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	quality := 90 // chromedp: below 100 is JPEG, 100 is PNG
+	if strings.HasSuffix(strings.ToLower(name), ".png") {
+		quality = 100
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(quality))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}

@@ -47,7 +47,18 @@ func appendResultFields(dst []byte, r *Result) []byte {
 		dst = appendString(dst, e.Err.Error())
 		dst = append(dst, '}')
 	}
-	return append(dst, "]}"...)
+	dst = append(dst, ']')
+	if r.Times != nil {
+		dst = append(dst, `,"times":[`...)
+		for i, at := range r.Times {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, at, 10)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
 }
 
 // appendRefusal appends the answer to a refused batch or request:

@@ -67,6 +67,11 @@ type Result struct {
 	Applied int
 	Failed  int
 	Errors  []EventError
+	// Times, when the batch was applied with ReportTimes, has one entry
+	// per event in batch order: the engine time (Unix ns) at which it was
+	// applied (engine.InputTime), 0 for an event that failed or was routed
+	// to another node.
+	Times []int64
 }
 
 // BatchApplier decodes NDJSON batches and applies their events to an
@@ -84,6 +89,11 @@ type BatchApplier struct {
 	dec      Decoder
 	ev       Event
 	res      Result
+	// ReportTimes makes Apply fill Result.Times (the ingest URL's
+	// query parameter times=1): a source that alone feeds its contacts
+	// learns where each event fell among the contacts' calendar
+	// boundaries (the simulator's exact wire oracle, docs/SCENARIOS.md).
+	ReportTimes bool
 }
 
 // NewBatchApplier returns an applier for e with these limits (zero fields
@@ -142,7 +152,7 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 	}
 	res := &a.res
 	clear(res.Errors)
-	*res = Result{Errors: res.Errors[:0]}
+	*res = Result{Errors: res.Errors[:0], Times: res.Times[:0]}
 	lineNo := firstLine
 	for rest := batch; len(rest) > 0; {
 		var line []byte
@@ -159,6 +169,13 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 			err = a.route(&a.ev)
 		} else if err == nil {
 			err = applyDeferred(a.deferred, &a.ev)
+		}
+		if a.ReportTimes {
+			at := int64(0)
+			if err == nil && a.route == nil {
+				at = a.engine.InputTime(a.ev.Contact).UnixNano()
+			}
+			res.Times = append(res.Times, at)
 		}
 		if err == nil {
 			res.Applied++

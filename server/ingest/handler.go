@@ -154,6 +154,7 @@ func (h *Handler) ServeHTTP(ctx *fasthttp.RequestCtx) {
 	h.bytes.Add(uint64(len(body)))
 	w := h.workers.Get().(*worker)
 	defer h.workers.Put(w)
+	w.applier.ReportTimes = reportTimes(ctx)
 	res, err := w.applier.Apply(body)
 	if err != nil {
 		h.refuseBatch(ctx, err)
@@ -164,6 +165,12 @@ func (h *Handler) ServeHTTP(ctx *fasthttp.RequestCtx) {
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.SetContentType("application/json")
 	ctx.Response.SetBody(w.out)
+}
+
+// reportTimes reports whether the request asks for the events' engine
+// times in the answer (query parameter times=1).
+func reportTimes(ctx *fasthttp.RequestCtx) bool {
+	return string(ctx.QueryArgs().Peek("times")) == "1"
 }
 
 // count adds an applied batch to the counters (one add each per batch).

@@ -37,7 +37,8 @@ func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	remote := ctx.RemoteAddr().String()
-	if err := h.upgrader.Upgrade(ctx, func(conn *websocket.Conn) { h.serveConn(conn, remote) }); err != nil {
+	times := reportTimes(ctx)
+	if err := h.upgrader.Upgrade(ctx, func(conn *websocket.Conn) { h.serveConn(conn, remote, times) }); err != nil {
 		h.log.Info("ingest: websocket handshake failed", "remote", remote, "error", err)
 	}
 }
@@ -52,7 +53,7 @@ func (h *Handler) ServeWebSocket(ctx *fasthttp.RequestCtx) {
 // writes (the library allows one). Up to pipelineDepth batches are in
 // flight; then the reader waits for an ack to be written (back pressure
 // to the client through TCP).
-func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
+func (h *Handler) serveConn(conn *websocket.Conn, remote string, times bool) {
 	c := &wsConn{conn: conn}
 	if !h.track(c) {
 		conn.Close()
@@ -63,6 +64,7 @@ func (h *Handler) serveConn(conn *websocket.Conn, remote string) {
 	conn.SetReadLimit(int64(h.limits.MaxBatchBytes))
 	w := h.workers.Get().(*worker)
 	defer h.workers.Put(w)
+	w.applier.ReportTimes = times
 
 	acks := make(chan *pendingAck, pipelineDepth)
 	free := make(chan *pendingAck, pipelineDepth)

@@ -60,6 +60,17 @@ func (b *Boundaries) Next() (time.Time, bool) {
 	return b.heap[0].At, true
 }
 
+// DueInOrder pops every boundary at or before now and appends it to dst in
+// time order (the engine runs each instant on its own, see engine.Tick).
+func (b *Boundaries) DueInOrder(now time.Time, dst []Boundary) []Boundary {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.heap) > 0 && !b.heap[0].At.After(now) {
+		dst = append(dst, heap.Pop(&b.heap).(Boundary))
+	}
+	return dst
+}
+
 // Due pops every boundary at or before now into dst, keeping for each user
 // the earliest time (the cause that waited longest).
 func (b *Boundaries) Due(now time.Time, dst map[int32]time.Time) {

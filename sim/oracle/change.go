@@ -36,6 +36,13 @@ type Change struct {
 	// slow readers (its reaching zero completes the fan-out).
 	remaining     atomic.Int32
 	remainingFast atomic.Int32
+	// unseen counts the watchers that should be told about the change and
+	// have not passed it yet, measured or not: a change leaves the log
+	// only when it is 0. (Warm-up changes are not measured, but over the
+	// wire their updates arrive after the next ones are logged; trimming
+	// them early left views that matched no change: torn, duplicated or
+	// stale at the start of the day.)
+	unseen atomic.Int32
 }
 
 // expectedBy reports whether a watcher of class c subscribed to flags
@@ -115,6 +122,7 @@ const keepChanges = 4
 // keepChanges.
 func (l *ContactLog) Append(ch *Change) {
 	all, fast := l.watchers(ch)
+	ch.unseen.Store(all)
 	if !ch.Measured {
 		all, fast = 0, 0
 	}
@@ -122,7 +130,7 @@ func (l *ContactLog) Append(ch *Change) {
 	ch.remainingFast.Store(fast)
 	l.Mutex.Lock()
 	trim := 0
-	for trim < len(l.entries)-keepChanges+1 && l.entries[trim].remaining.Load() <= 0 {
+	for trim < len(l.entries)-keepChanges+1 && l.entries[trim].unseen.Load() <= 0 {
 		trim++
 	}
 	if trim > 0 {

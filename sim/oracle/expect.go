@@ -325,16 +325,17 @@ func (x *Expected) onVisibleLine(uri string, first, other bool) bool {
 	return other
 }
 
-// Boundaries appends the calendar boundaries after now (appointment starts
-// and ends), the times at which the engine will look at the contact again.
+// Boundaries appends the calendar boundaries after now, the times at
+// which the engine will look at the contact again: appointment starts and
+// ends, and the instants an appointment enters the next-appointments
+// window (engine reschedule). Times may repeat.
 func (x *Expected) Boundaries(now time.Time, dst []time.Time) []time.Time {
 	for i := range x.calendar {
 		a := &x.calendar[i]
-		if a.Start.After(now) {
-			dst = append(dst, a.Start)
-		}
-		if a.End.After(now) {
-			dst = append(dst, a.End)
+		for _, t := range [3]time.Time{a.Start.Add(-nextAppointmentsWindow), a.Start, a.End} {
+			if t.After(now) {
+				dst = append(dst, t)
+			}
 		}
 	}
 	return dst

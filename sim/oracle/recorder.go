@@ -96,10 +96,10 @@ const (
 	CounterCoalesced
 	// CounterUnattributed: updates of a version no recorded change explains.
 	CounterUnattributed
-	// CounterRaced: updates (wire) whose view matched no change while a
-	// calendar boundary of the contact was within the race window: the
-	// server's clock and the simulator's model may order a boundary and an
-	// event differently (reported, not counted as stale).
+	// CounterRaced: nothing counts it since the wire oracle follows the
+	// server's order exactly (docs/SCENARIOS.md §10.4); it counted wire
+	// views that matched no change within 50 ms of a calendar boundary. It
+	// stays in the reports (always 0) so that old and new results line up.
 	CounterRaced
 	// CounterDropped: updates dropped or corrupted on purpose (fault injection).
 	CounterDropped
@@ -149,6 +149,10 @@ func (r *Recorder) Record(m Metric, ns int64) {
 
 // Count adds n to counter c. Caller holds r.Mutex.
 func (r *Recorder) Count(c Counter, n int64) { r.counters[c] += n }
+
+// Counter returns the recorder's own count of c (not merged). Caller
+// holds r.Mutex.
+func (r *Recorder) Counter(c Counter) int64 { return r.counters[c] }
 
 // Recorders is the set of recorders of a run; each goroutine that records
 // gets its own.

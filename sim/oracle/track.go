@@ -1,6 +1,9 @@
 package oracle
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/ucpresence/presence/engine"
 )
 
@@ -58,6 +61,14 @@ func (w *WatcherView) Index() {
 
 // Sub returns the subscription to owner, or nil.
 func (w *WatcherView) Sub(owner int32) *SubView {
+	if i := w.SubIndex(owner); i >= 0 {
+		return &w.Subs[i]
+	}
+	return nil
+}
+
+// SubIndex returns the index in Subs of the subscription to owner, or -1.
+func (w *WatcherView) SubIndex(owner int32) int {
 	lo, hi := 0, len(w.owners)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -68,9 +79,9 @@ func (w *WatcherView) Sub(owner int32) *SubView {
 		}
 	}
 	if lo < len(w.owners) && w.owners[lo] == owner {
-		return &w.Subs[lo]
+		return lo
 	}
-	return nil
+	return -1
 }
 
 // Resolution is what accounting an update found.
@@ -115,6 +126,7 @@ func cover(log *ContactLog, w *WatcherView, sv *SubView, to int, before *ViewPri
 			continue
 		}
 		expected++
+		ch.unseen.Add(-1)
 		if !ch.Measured {
 			continue
 		}
@@ -170,7 +182,7 @@ func ResolveKeyed(log *ContactLog, w *WatcherView, sv *SubView, key uint64, chan
 		if key != sv.Key {
 			rec.Count(CounterUnexpected, 1)
 		}
-		sv.Key = key
+		passUnseen(log, sv, key)
 		return Resolved, false
 	}
 	for i := at; i >= 0 && log.entries[i].Key >= sv.Key; i-- {
@@ -283,10 +295,53 @@ func Settle(log *ContactLog, sv *SubView) bool {
 	}
 	for i := log.after(sv.Key); i < len(log.entries); i++ {
 		ch := log.entries[i]
-		if ch.Measured && ch.expectedBy(sv.Class, sv.Flags) {
+		if !ch.expectedBy(sv.Class, sv.Flags) {
+			continue
+		}
+		ch.unseen.Add(-1)
+		if ch.Measured {
 			ch.remaining.Add(-1)
 		}
 	}
 	sv.Key = n.Key
 	return true
+}
+
+// Explain describes, for a log line, an update that the log did not
+// explain: the position, and the last changes of the contact (at most
+// twelve, from the position on) with their keys, applied times
+// (Unix ns), changed sections and the sections in which the view differs
+// from each.
+func Explain(log *ContactLog, sv *SubView) string {
+	log.Mutex.RLock()
+	defer log.Mutex.RUnlock()
+	mask := sv.Compared()
+	var b strings.Builder
+	fmt.Fprintf(&b, "position %d;", sv.Key)
+	from := max(log.after(sv.Key)-1, 0)
+	for i := from; i < len(log.entries) && i < from+12; i++ {
+		ch := log.entries[i]
+		fmt.Fprintf(&b, " [key %d applied %d changed %v differs %v]", ch.Key, ch.Applied, ch.Changed[sv.Class], sv.Print.Differs(&ch.Prints[sv.Class], mask))
+	}
+	return b.String()
+}
+
+// Position sets sv's position to key without measuring anything (a
+// subscribe snapshot, an update no change explains): the changes up to key
+// no longer wait for this watcher to pass them, so they can leave the log.
+func Position(log *ContactLog, sv *SubView, key uint64) {
+	log.Mutex.RLock()
+	defer log.Mutex.RUnlock()
+	passUnseen(log, sv, key)
+}
+
+// passUnseen moves sv's position to key, counting the watcher past every
+// change in between that it was to be told about. Caller holds log.Mutex.
+func passUnseen(log *ContactLog, sv *SubView, key uint64) {
+	for i := log.after(sv.Key); i < len(log.entries) && log.entries[i].Key <= key; i++ {
+		if ch := log.entries[i]; ch.expectedBy(sv.Class, sv.Flags) {
+			ch.unseen.Add(-1)
+		}
+	}
+	sv.Key = key
 }

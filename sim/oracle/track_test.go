@@ -126,3 +126,49 @@ func TestCoveredWithoutUpdateIsNotMeasuredLate(t *testing.T) {
 		t.Errorf("%d watchers still pending", got)
 	}
 }
+
+// TestUnmeasuredChangesWaitForTheirWatchers: warm-up changes (not
+// measured) stay in the log until the watcher passed them. Before, they
+// were trimmed at once (all but the newest four), and over the wire, where
+// the warm-up's updates arrive after the next changes are logged, a
+// watcher at the start of the day showed a view of a trimmed change:
+// counted torn, duplicated or stale.
+func TestUnmeasuredChangesWaitForTheirWatchers(t *testing.T) {
+	l := &ContactLog{}
+	l.AddWatcher(0, engine.SectionNote, false)
+	notes := []string{"Z", "A", "B", "C", "D", "E", "F", "G"}
+	for i, note := range notes {
+		ch := &Change{Key: uint64(i + 1), Measured: false}
+		ch.Prints[0].Note = HashString(note)
+		if i > 0 {
+			ch.Changed[0] = engine.SectionNote
+		}
+		l.Append(ch)
+	}
+	w := &WatcherView{Subs: []SubView{{Flags: engine.SectionNote, Key: 1}}}
+	sv := &w.Subs[0]
+	sv.Print.Note = HashString("Z")
+	before := sv.Print
+	sv.Print.Note = HashString("A") // the first warm-up update arrives now
+	rec := NewRecorder()
+	if res := ResolveMatched(l, w, sv, engine.SectionNote, &before, time.Now().UnixNano(), rec); res != Resolved || sv.Key != 2 {
+		t.Fatalf("resolution %v, position %d (want resolved at 2)", res, sv.Key)
+	}
+	for _, c := range []Counter{CounterTorn, CounterDuplicated, CounterStale} {
+		if rec.counters[c] != 0 {
+			t.Errorf("%s %d", counterNames[c], rec.counters[c])
+		}
+	}
+	// Once the watcher passed them, the changes leave the log (the newest
+	// keepChanges stay).
+	before = sv.Print
+	sv.Print.Note = HashString("G")
+	if res := ResolveMatched(l, w, sv, engine.SectionNote, &before, time.Now().UnixNano(), rec); res != Resolved || sv.Key != 8 {
+		t.Fatalf("resolution %v, position %d (want 8)", res, sv.Key)
+	}
+	ch := &Change{Key: 9, Measured: false}
+	l.Append(ch)
+	if n := len(l.entries); n != keepChanges {
+		t.Errorf("%d changes kept after every watcher passed them, want %d", n, keepChanges)
+	}
+}

@@ -170,7 +170,7 @@ func (d *inProcess) subscribe() error {
 					sv.Calls.Apply(call.Action, oracle.HashString(call.Call.ConnectionID), int32(call.Call.State))
 				}
 				sv.Print.Calls = sv.Calls.Hash()
-				sv.Key = u.Snapshot.Version
+				oracle.Position(&p.Logs[sv.Owner], sv, u.Snapshot.Version)
 			}
 		}
 	}

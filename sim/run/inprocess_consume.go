@@ -93,7 +93,7 @@ func (c *consumer) handle(view *oracle.WatcherView, u *engine.Update, recv int64
 		res, unexplained = oracle.ResolveKeyed(log, view, sv, key, u.Changed, &before, recv, c.rec)
 		if res == oracle.NotYet {
 			c.rec.Count(oracle.CounterUnattributed, 1)
-			sv.Key = key
+			oracle.Position(log, sv, key)
 		}
 	}
 	if unexplained {

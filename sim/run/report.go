@@ -103,6 +103,16 @@ type GeneratorReport struct {
 	OwnShare float64 `json:"own_share"`
 	// CPU is the process CPU time over the day's wall time, in cores.
 	CPU float64 `json:"cpu_cores"`
+	// SchedulingP99 is the 99th percentile of the Go runtime's goroutine
+	// scheduling latency in the simulator during the day (seconds,
+	// runtime/metrics /sched/latencies:seconds): how long a runnable
+	// goroutine (a generator, a consumer, a reader) waited to run.
+	SchedulingP99 float64 `json:"scheduling_p99_seconds"`
+	// RunQueueWait is the time the simulator's threads waited for a core
+	// per wall second (Linux schedstat): above a few hundredths, the
+	// simulator was starved by other processes and its latencies include
+	// that wait.
+	RunQueueWait float64 `json:"run_queue_wait"`
 	// Bottleneck is set when the generator, not the engine, limited the
 	// run (its lag grew while it was saturated with its own work).
 	Bottleneck bool `json:"bottleneck"`
@@ -230,7 +240,8 @@ func (r *Result) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "load: offered %.1f E mean / %.1f E peak, carried %.1f E expected; the run produced %d calls (%d answered), %.1f E carried\n",
 		r.Offered.MeanErlangs, r.Offered.PeakErlangs, r.Offered.CarriedErlangs, r.Produced.Calls, r.Produced.Answered, r.Produced.CarriedErlangs)
 	g := r.Generator
-	fmt.Fprintf(w, "simulator: generators busy %.0f%% (own work %.0f%%), process CPU %.2f cores", g.Busy*100, g.OwnShare*100, g.CPU)
+	fmt.Fprintf(w, "simulator: generators busy %.0f%% (own work %.0f%%), process CPU %.2f cores, goroutine scheduling p99 %.1f ms, threads waited for a core %.0f ms/s",
+		g.Busy*100, g.OwnShare*100, g.CPU, g.SchedulingP99*1000, g.RunQueueWait*1000)
 	if g.Bottleneck {
 		fmt.Fprint(w, " -- GENERATOR WAS THE BOTTLENECK")
 	}

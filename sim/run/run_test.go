@@ -36,12 +36,15 @@ func run(t *testing.T, cfg Config) *Result {
 }
 
 // testThresholds hold on a loaded two-core machine: the correctness counts
-// exactly, the latencies loosely. In process delivery is exact by
-// construction (docs/ARCHITECTURE.md, "The delivery invariant"); over the
-// wire stale and duplicated updates are still bounded rather than zero
-// (wireOrderingChecked).
+// exactly, in every build, in process and over the wire (in process by
+// construction, docs/ARCHITECTURE.md "The delivery invariant"; over the
+// wire because the oracle follows the server's order exactly,
+// docs/SCENARIOS.md "The oracle over the wire"), the latencies loosely.
 var testThresholds = []string{
 	"lost == 0",
+	"duplicated == 0",
+	"torn == 0",
+	"stale == 0",
 	"divergence == 0",
 	"out_of_order == 0",
 	"model_divergence == 0",
@@ -52,34 +55,32 @@ var testThresholds = []string{
 	"schedule_lag.max < 2s",
 }
 
-// wireOrderingChecked says whether a wire run's ordering and latency counts
-// fail the test. Over the wire the simulator's model and presenced can still
-// order a calendar boundary and an ingest event differently (issue 10, open:
-// docs/RESULTS.md, "Exact delivery over the wire"); at the -race detector's
-// speed that happens in most runs of these 3-second tests, so under -race
-// they are logged, not asserted. Without -race (make test's unit step) they
-// are asserted.
-func wireOrderingChecked(t *testing.T, cfg Config) bool {
+// timingChecked says whether a run's latency thresholds fail the test: not
+// over the wire under the -race detector, which makes the client and the
+// server five to ten times slower (delivery p99 above 100 ms in 3-second
+// runs while other packages' tests run). The correctness counts are
+// asserted in every build.
+func timingChecked(t *testing.T, cfg Config) bool {
 	if cfg.Driver == DriverWire && raceDetector {
-		t.Log("race build: wire ordering and latency counts are logged, not asserted (see wireOrderingChecked)")
+		t.Log("race build: wire latency thresholds are logged, not asserted (see timingChecked)")
 		return false
 	}
 	return true
 }
 
-// exactOnly are the thresholds that hold at any speed.
-var exactOnly = map[string]bool{"lost == 0": true, "errors == 0": true, "unattributed == 0": true}
+// timing are the latency thresholds.
+var timing = map[string]bool{"delivery.p99 < 500ms": true, "fanout.p99 < 1s": true, "schedule_lag.max < 2s": true}
 
 func assertClean(t *testing.T, res *Result) {
 	t.Helper()
-	assertCleanOrdered(t, res, true)
+	assertCleanTimed(t, res, true)
 }
 
-func assertCleanOrdered(t *testing.T, res *Result, ordering bool) {
+func assertCleanTimed(t *testing.T, res *Result, timed bool) {
 	t.Helper()
 	var thresholds scenario.Thresholds
 	for _, text := range testThresholds {
-		if !ordering && !exactOnly[text] {
+		if !timed && timing[text] {
 			continue
 		}
 		th, err := scenario.ParseThreshold(text)
@@ -94,12 +95,17 @@ func assertCleanOrdered(t *testing.T, res *Result, ordering bool) {
 	if !res.Oracle.Quiesced {
 		t.Error("the run did not quiesce")
 	}
-	deliveries := res.Counters["deliveries"]
-	if deliveries < 5000 || res.Counters["events"] < 2000 {
+	// Deliveries depend on speed: a watcher that pulls late gets several
+	// changes in one update (under -race over the wire a third fewer).
+	deliveries, least := res.Counters["deliveries"], int64(5000)
+	if !timed {
+		least = 1000
+	}
+	if deliveries < least || res.Counters["events"] < 2000 {
 		t.Errorf("too little happened: %d events, %d deliveries", res.Counters["events"], deliveries)
 	}
-	if racy := res.Oracle.Stale + res.Oracle.Duplicated; ordering && racy*100 > deliveries {
-		t.Errorf("%d stale and %d duplicated updates of %d deliveries (more than the engine's publish race explains)", res.Oracle.Stale, res.Oracle.Duplicated, deliveries)
+	if res.Oracle.Raced != 0 {
+		t.Errorf("raced %d: no update may be excused", res.Oracle.Raced)
 	}
 	for _, m := range []string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery"} {
 		if res.Metrics[m].Count == 0 {
@@ -126,7 +132,7 @@ func TestWireSmokeStream(t *testing.T) {
 	cfg := Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, SlowReaderShare: -1, Driver: DriverWire,
 		Wire: WireConfig{Target: "ws://" + ts.addr, Token: testIngestToken, SetRights: true}}
 	res := run(t, cfg)
-	assertCleanOrdered(t, res, wireOrderingChecked(t, cfg))
+	assertCleanTimed(t, res, timingChecked(t, cfg))
 }
 
 func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
@@ -143,11 +149,7 @@ func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
 	if res.Counters["events"] < 500 || res.Counters["deliveries"] < 1000 {
 		t.Fatalf("too little happened: %v", res.Counters)
 	}
-	exact := []string{"lost", "errors"}
-	if wireOrderingChecked(t, cfg) {
-		exact = append(exact, "divergence", "out_of_order", "model_divergence")
-	}
-	for _, name := range exact {
+	for _, name := range []string{"lost", "errors", "duplicated", "torn", "stale", "divergence", "out_of_order", "model_divergence", "raced"} {
 		if res.Values[name] != 0 {
 			t.Errorf("%s = %v", name, res.Values[name])
 		}

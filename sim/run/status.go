@@ -30,6 +30,7 @@ type status struct {
 	start    time.Time
 	cpuStart time.Duration
 	cpuLast  time.Duration
+	starved  starvation
 
 	lastLag     int64
 	ownTotal    int64
@@ -43,7 +44,7 @@ type status struct {
 
 func newStatus(cfg *Config, p *driver.Plan, start time.Time) *status {
 	cpu := processCPU()
-	return &status{cfg: cfg, plan: p, start: start, cpuStart: cpu, cpuLast: cpu}
+	return &status{cfg: cfg, plan: p, start: start, cpuStart: cpu, cpuLast: cpu, starved: startStarvation()}
 }
 
 // processCPU returns the user and system CPU time of the process.
@@ -154,5 +155,6 @@ func (s *status) report(dayEnd time.Time) GeneratorReport {
 		r.OwnShare = float64(s.ownTotal) / float64(s.ownTotal+s.applyTotal)
 	}
 	r.CPU = (s.cpuLast - s.cpuStart).Seconds() / wall
+	r.SchedulingP99, r.RunQueueWait = s.starved.finish(wall)
 	return r
 }

@@ -38,7 +38,7 @@ func BenchmarkGenerateWithModel(b *testing.B) {
 			p := benchPlan(b, name)
 			start := time.Now()
 			m := driver.NewMapper(p.Population, func(offset time.Duration) time.Time { return start.Add(p.WallOffset(offset)) })
-			s := &sender{w: &wire{plan: p, mapper: m, calendars: nil}, rec: oracle.NewRecorder(), prints: map[int32]*[oracle.NumClasses]oracle.ViewPrint{}}
+			s := &sender{w: &wire{plan: p, mapper: m}, rec: oracle.NewRecorder(), prints: map[int32]*[oracle.NumClasses]oracle.ViewPrint{}, userBounds: map[int32][]int64{}}
 			for u := range p.Logs {
 				p.Logs[u].State = oracle.NewExpected()
 			}
@@ -53,7 +53,7 @@ func BenchmarkGenerateWithModel(b *testing.B) {
 				}
 				s.ops = m.Ops(&ev, s.ops[:0])
 				for i := range s.ops {
-					s.record(ev.User, &s.ops[i], 0, true)
+					s.apply(ev.User, &s.ops[i], time.Now().UnixNano(), 0, true)
 					s.batch = ingest.AppendEvent(s.batch[:0], &s.ops[i])
 				}
 			}

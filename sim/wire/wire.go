@@ -15,16 +15,11 @@ import (
 	"github.com/ucpresence/presence/sim/oracle"
 )
 
-// raceWindow is how close to a calendar boundary of a contact a mismatch
-// must be to count as "raced" rather than stale: the server runs the
-// boundary on its clock while the simulator's model runs it on its own,
-// and an event sent just before the boundary may be applied after it.
-const raceWindow = 50 * time.Millisecond
-
 // wire is the wire driver: presenced over the network. Source events go
 // through the ingest API (senders), watchers are real client connections.
 // Appointment times are wall times of the compressed day (the server's
-// engine runs its calendar on its own clock).
+// engine runs its calendar on its own clock; the senders' models follow
+// it exactly, see sender).
 type wire struct {
 	cfg    *driver.Config
 	run    *driver.State
@@ -35,10 +30,9 @@ type wire struct {
 	clients []*wireClient      // parallel to plan.watchers
 	pool    []*oracle.Recorder // shared by the client readers
 
-	calendars []atomic.Pointer[[]int64] // per user: calendar boundaries (wall ns), for the race window
-
-	decodeMismatch atomic.Bool // the fast event decoder's cross-check failed (logged once)
-	readFailed     atomic.Bool // a client's connection failed (logged once)
+	decodeMismatch  atomic.Bool     // the fast event decoder's cross-check failed (logged once)
+	anomaliesLogged [4]atomic.Int64 // anomalous updates logged per kind (the first ten are)
+	readFailed      atomic.Bool     // a client's connection failed (logged once)
 
 	liveMu        sync.Mutex    // guards live
 	live          []*wireClient // logged-in connections, for the keepalives
@@ -57,7 +51,6 @@ func New(r *driver.State) (driver.Driver, error) {
 	w.mapper = driver.NewMapper(r.Plan.Population, func(offset time.Duration) time.Time {
 		return w.run.Start.Add(w.plan.WallOffset(offset))
 	})
-	w.calendars = make([]atomic.Pointer[[]int64], r.Plan.Population.Size())
 	w.stopKeepAlive = make(chan struct{})
 	go w.keepAlive()
 	for range 2 * runtime.GOMAXPROCS(0) {
@@ -113,7 +106,7 @@ func (w *wire) Setup(ctx context.Context) error {
 		p.Logs[u].State = oracle.NewExpected()
 	}
 	for range w.cfg.Wire.Senders {
-		s := &sender{w: w, in: make(chan senderItem, 4096), rec: w.run.Recorders.Add(), prints: map[int32]*[oracle.NumClasses]oracle.ViewPrint{}}
+		s := newSender(w)
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
@@ -199,12 +192,11 @@ func (w *wire) connect(ctx context.Context) error {
 	return nil
 }
 
-// Quiesce waits until the senders are drained and no client received an
-// update for 300 ms (plus the slow readers' delay). Then, when configured,
-// it runs the reconnect storm (wire_storm.go) and waits for quiet again.
+// Quiesce ends the day and waits until the server is still (quiesceDay).
+// Then, when configured, it runs the reconnect storm (wire_storm.go) and
+// waits for quiet again.
 func (w *wire) Quiesce(ctx context.Context) bool {
-	w.barrier()
-	if !w.quiet(ctx) {
+	if !w.quiesceDay(ctx) {
 		return false
 	}
 	if window := w.stormWindow(); window > 0 {
@@ -217,8 +209,24 @@ func (w *wire) Quiesce(ctx context.Context) bool {
 	return true
 }
 
+// quiesceDay ends the day on a still server and waits until it is still.
+// The senders withdraw the calendars that still have boundaries to run
+// (setAppointments with an empty list, unmeasured): meetings that end
+// after the day would otherwise change the server while Check compares
+// the watchers' views with fresh snapshots. Then it waits until every
+// answer is applied to the models, no client received an update for
+// 300 ms (plus the slow readers' delay) and every update is accounted.
+func (w *wire) quiesceDay(ctx context.Context) bool {
+	w.barrier()
+	for _, s := range w.senders {
+		s.in <- senderItem{kind: itemEndDay}
+	}
+	w.barrier()
+	return w.quiet(ctx)
+}
+
 // quiet waits until no client received an update for 300 ms (plus the slow
-// readers' delay), at most QuiesceTimeout.
+// readers' delay) and every update is accounted, at most QuiesceTimeout.
 func (w *wire) quiet(ctx context.Context) bool {
 	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
 	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
@@ -228,28 +236,19 @@ func (w *wire) quiet(ctx context.Context) bool {
 			last = max(last, c.lastMessage.Load())
 		}
 		if time.Since(time.Unix(0, last)) >= quietFor {
-			return true
+			break
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// nearBoundary reports whether one of user's calendar boundaries lies
-// within window before t or raceWindow after it (wall ns).
-func (w *wire) nearBoundary(user int32, t int64, window time.Duration) bool {
-	list := w.calendars[user].Load()
-	if list == nil {
-		return false
-	}
-	for _, b := range *list {
-		if d := b - t; d > -int64(window) && d < int64(raceWindow) {
-			return true
+	for _, c := range w.clients {
+		if !c.drained(deadline) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // clientKeepAlive is how often every connection sends asnTransportKeepAlive,

@@ -57,7 +57,34 @@ type wireClient struct {
 	// sessionToken is the JWT the login returned ("" if none): a
 	// reconnect logs in with it.
 	sessionToken string
+	// The reader merges an update into the view and hands it to the
+	// resolver, which accounts it once the owner's sender has every
+	// change the server made up to the update's arrival (awaitFinal):
+	// the reader keeps reading meanwhile, so waiting for the ingest
+	// answers does not delay the arrival times.
+	resolve       chan resolveItem
+	keys          []uint64     // the resolver's positions in the change logs, parallel to view.Subs
+	unresolved    atomic.Int64 // updates handed to the resolver and not yet accounted
+	resolveClosed atomic.Bool
 }
+
+// resolveItem is one update for the resolver.
+type resolveItem struct {
+	sub           int32 // index in view.Subs
+	changed       engine.Section
+	before, after oracle.ViewPrint
+	recv          int64
+}
+
+// resolveQueue is the resolver's queue length per client: 64 updates
+// (9 KB; a full queue makes the reader wait, which delays arrival times,
+// so it must hold a burst: a console's 10:00 boundaries come in one
+// write per batch).
+const resolveQueue = 64
+
+// resolveTimeout bounds the wait for a sender's answers; past it the
+// update is accounted against an incomplete log and an error counted.
+const resolveTimeout = 10 * time.Second
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
 func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherView) (*wireClient, error) {
@@ -76,6 +103,11 @@ func (w *wire) dialClientWith(ctx context.Context, user int32, view *oracle.Watc
 	}
 	c := &wireClient{w: w, user: user, view: view, conn: conn, rec: w.clientRecorder(user),
 		waiters: map[int64]chan *protocol.Message{}, done: make(chan struct{})}
+	if view != nil {
+		c.keys = make([]uint64, len(view.Subs))
+		c.resolve = make(chan resolveItem, resolveQueue)
+		go c.resolver()
+	}
 	go c.readLoop()
 	if _, err := c.call(ctx, "asnNegotiateServerConnectionV2", &protocol.AsnNegotiateServerConnectionV2Argument{
 		MinSupportedInterfaceVersion: "8", MaxSupportedInterfaceVersion: "8", ClientDeviceID: "presencesim-" + strconv.Itoa(int(user)),
@@ -305,7 +337,8 @@ func (c *wireClient) countError() {
 	c.rec.Mutex.Unlock()
 }
 
-// update accounts one asnUpdatePresenceV2.
+// update merges one asnUpdatePresenceV2 into the view and hands it to
+// the resolver.
 func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int64) {
 	c.lastMessage.Store(recv) // also unaccounted ones: Quiesce waits for the traffic to stop
 	if c.view == nil || !c.ready.Load() {
@@ -313,41 +346,100 @@ func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int6
 	}
 	w := c.w
 	owner, ok := w.plan.Index[arg.Presence.ContactID]
-	sv := c.view.Sub(owner)
+	i := -1
+	if ok {
+		i = c.view.SubIndex(owner)
+	}
 	c.rec.Mutex.Lock()
-	defer c.rec.Mutex.Unlock()
 	c.rec.Count(oracle.CounterDeliveries, 1)
-	if !ok || sv == nil {
+	if i < 0 {
 		c.rec.Count(oracle.CounterErrors, 1)
+		c.rec.Mutex.Unlock()
 		return
 	}
 	c.seen++
 	f := &w.cfg.Fault
 	if f.DropEvery > 0 && c.seen%int64(f.DropEvery) == 0 {
 		c.rec.Count(oracle.CounterDropped, 1)
+		c.rec.Mutex.Unlock()
 		return
 	}
-	before := sv.Print
-	MergePresence(sv, &arg.Presence, engine.Section(arg.ChangedFlags))
+	sv := &c.view.Subs[i]
+	item := resolveItem{sub: int32(i), changed: engine.Section(arg.ChangedFlags), before: sv.Print, recv: recv}
+	MergePresence(sv, &arg.Presence, item.changed)
 	if f.CorruptEvery > 0 && c.seen%int64(f.CorruptEvery) == 0 {
 		sv.Print.Note ^= 0x5a5a
 		c.rec.Count(oracle.CounterDropped, 1)
 	}
-	log := &w.plan.Logs[owner]
-	res := oracle.ResolveMatched(log, c.view, sv, engine.Section(arg.ChangedFlags), &before, recv, c.rec)
-	slow := time.Duration(0)
-	if c.view.Slow {
-		slow = w.cfg.SlowReaderDelay
+	c.rec.Mutex.Unlock()
+	item.after = sv.Print
+	c.unresolved.Add(1)
+	c.resolve <- item
+}
+
+// anomalyKinds index wire.anomaliesLogged.
+var anomalyKinds = map[string]int{"torn": 0, "duplicated": 1, "out of order": 2, "stale": 3}
+
+// resolver accounts the updates in arrival order, each once the log of
+// its owner is complete up to its arrival (the sender's final): the
+// update then reflects a change in the log or is an anomaly. Nothing is
+// left to a time window.
+func (c *wireClient) resolver() {
+	for item := range c.resolve {
+		sv := &c.view.Subs[item.sub]
+		complete := c.w.senderOf(sv.Owner).awaitFinal(item.recv, resolveTimeout)
+		view := oracle.SubView{Owner: sv.Owner, Class: sv.Class, Flags: sv.Flags, Key: c.keys[item.sub], Print: item.after}
+		log := &c.w.plan.Logs[sv.Owner]
+		c.rec.Mutex.Lock()
+		if !complete {
+			c.rec.Count(oracle.CounterErrors, 1)
+		}
+		torn, duplicated := c.rec.Counter(oracle.CounterTorn), c.rec.Counter(oracle.CounterDuplicated)
+		anomaly := ""
+		switch oracle.ResolveMatched(log, c.view, &view, item.changed, &item.before, item.recv, c.rec) {
+		case oracle.Resolved:
+			switch {
+			case c.rec.Counter(oracle.CounterTorn) != torn:
+				anomaly = "torn"
+			case c.rec.Counter(oracle.CounterDuplicated) != duplicated:
+				anomaly = "duplicated"
+			}
+		case oracle.OlderView:
+			c.rec.Count(oracle.CounterOutOfOrder, 1)
+			anomaly = "out of order"
+		default:
+			c.rec.Count(oracle.CounterStale, 1)
+			anomaly = "stale"
+		}
+		c.rec.Mutex.Unlock()
+		if anomaly != "" && c.w.anomaliesLogged[anomalyKinds[anomaly]].Add(1) <= 10 {
+			c.w.cfg.Logger.Warn("presencesim: "+anomaly+" update", "watcher", c.w.plan.Population.Users[c.user].ContactID,
+				"contact", c.w.plan.Population.Users[sv.Owner].ContactID, "class", sv.Class, "changed", item.changed.String(),
+				"recv", item.recv, "view_differs_from_before", item.before.Differs(&item.after, sv.Compared()).String(),
+				"log", oracle.Explain(log, &view))
+		}
+		c.keys[item.sub] = view.Key
+		c.unresolved.Add(-1)
 	}
-	switch {
-	case res == oracle.Resolved:
-	case w.nearBoundary(owner, recv, raceWindow+slow):
-		c.rec.Count(oracle.CounterRaced, 1)
-	case res == oracle.OlderView:
-		c.rec.Count(oracle.CounterOutOfOrder, 1)
-	default:
-		c.rec.Count(oracle.CounterStale, 1)
+}
+
+// drained waits until the resolver accounted every update handed to it
+// (or until deadline) and copies its positions into the view. The reader
+// must have stopped handing updates (ready false, or the day over).
+func (c *wireClient) drained(deadline time.Time) bool {
+	if c.view == nil {
+		return true
 	}
+	for c.unresolved.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i := range c.view.Subs {
+		c.view.Subs[i].Key = c.keys[i]
+	}
+	return true
 }
 
 // drop closes the connection abruptly, as a network failure or a server
@@ -357,6 +449,9 @@ func (c *wireClient) drop() {
 	c.ready.Store(false)
 	_ = c.conn.Close()
 	<-c.done
+	if c.resolve != nil && c.resolveClosed.CompareAndSwap(false, true) {
+		close(c.resolve) // the reader has stopped: nothing is handed any more
+	}
 }
 
 // logoff ends the session politely and closes the connection.
@@ -377,4 +472,7 @@ func (c *wireClient) close() {
 	}
 	_ = c.conn.Close()
 	<-c.done
+	if c.resolve != nil && c.resolveClosed.CompareAndSwap(false, true) {
+		close(c.resolve) // the reader has stopped: nothing is handed any more
+	}
 }

@@ -9,8 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -29,6 +30,7 @@ const (
 	itemDirectory                       // create the user (directory entry, lines)
 	itemSession                         // model only: the server logged the user's watcher connection in
 	itemBarrier                         // flush and wait until every batch is acknowledged, then close done
+	itemEndDay                          // withdraw the calendars that still have boundaries to run (Quiesce)
 )
 
 type senderItem struct {
@@ -45,14 +47,42 @@ type sentBatch struct {
 	seq      uint64
 	intended []int64 // of its measured events
 	sent     time.Time
+	events   []pendingEvent // every event of the batch, in order, for the models
+}
+
+// pendingEvent is an event sent to the server and not yet applied to its
+// user's model: the model applies it when the server's answer says at
+// which engine time the server applied it.
+type pendingEvent struct {
+	user     int32
+	ev       ingest.Event
+	intended int64
+	measured bool
+}
+
+// ackedBatch is a batch's answer, handed from the ack reader (or the HTTP
+// poster) to the sender's loop, which owns the models.
+type ackedBatch struct {
+	batch  sentBatch
+	times  []int64 // engine time of each event (answer "times"), 0: failed
+	failed bool    // no answer: nothing is known of the batch
 }
 
 // sender owns a partition of the users (user mod Senders): it keeps their
 // presence models and change logs, maps their events, and sends them to
 // the ingest API in batches over one connection, so that one user's events
-// reach the server in order. It also runs its users' calendar boundaries
-// on the model at their wall times (the server's engine runs them on its
-// own clock).
+// reach the server in order.
+//
+// The models follow the server's order exactly (docs/SCENARIOS.md, "The
+// oracle over the wire"). The engine runs a contact's calendar boundaries
+// at their own instants and before any input it applies at or after them
+// (engine catchUp), so a contact's history is fixed by its events and the
+// engine times at which they were applied. The ingest answer reports those
+// times (times=1): the loop applies an event to its model when the answer
+// arrives, after the user's boundaries up to the event's time; a boundary
+// with no event after it is applied once no batch sent before it is still
+// unanswered (an event sent later is applied later). final says up to
+// which time the logs are complete; the clients' resolvers wait for it.
 type sender struct {
 	w     *wire
 	in    chan senderItem
@@ -68,11 +98,29 @@ type sender struct {
 	url    string
 	posts  chan postJob // HTTP: batches for the poster goroutine, in order
 	seq    uint64
-	acks   chan sentBatch
-	open   atomic.Int64 // batches not yet acknowledged
+	acks   chan sentBatch // sent batches in order, for the ack reader
+	acked  chan ackedBatch
+	broken chan struct{} // closed when the ack reader stopped
 
-	bounds oracle.BoundaryHeap // calendar boundaries of its users (wall times)
-	prints map[int32]*[oracle.NumClasses]oracle.ViewPrint
+	pending []pendingEvent // the unsent batch's events
+	unacked []int64        // send times (wall ns) of the batches not yet applied to the models, oldest first
+	poke    chan struct{}  // a resolver waits for final: advance now
+
+	bounds     oracle.BoundaryHeap // calendar instants of its users, for the timer (stale entries are harmless)
+	userBounds map[int32][]int64   // per user, the engine's calendar instants (Unix ns) not yet applied to the model, ascending
+	prints     map[int32]*[oracle.NumClasses]oracle.ViewPrint
+
+	finalMu sync.Mutex    // guards final and finalCh
+	final   int64         // the logs hold every change the server made at or before this wall time
+	finalCh chan struct{} // closed (and replaced) when final moves
+}
+
+// newSender returns an unconnected sender.
+func newSender(w *wire) *sender {
+	return &sender{w: w, in: make(chan senderItem, 4096), rec: w.run.Recorders.Add(),
+		prints: map[int32]*[oracle.NumClasses]oracle.ViewPrint{}, userBounds: map[int32][]int64{},
+		acked: make(chan ackedBatch, 1024), broken: make(chan struct{}), poke: make(chan struct{}, 1),
+		finalCh: make(chan struct{})}
 }
 
 // connect opens the sender's ingest connection.
@@ -83,6 +131,7 @@ func (s *sender) connect(ctx context.Context) error {
 	if cfg.Token != "" {
 		header.Set("Authorization", "Bearer "+cfg.Token)
 	}
+	base.RawQuery = "times=1" // the engine time of every event: the models follow the server's order
 	switch base.Scheme {
 	case "ws", "wss":
 		base.Path = "/ingest/v1/stream"
@@ -122,8 +171,8 @@ func (s *sender) poster() {
 			s.rec.Count(oracle.CounterErrors, int64(len(job.batch.intended)))
 			s.rec.Mutex.Unlock()
 			s.w.fail(fmt.Errorf("%w: ingest: %v", ErrWire, err))
+			s.acked <- ackedBatch{batch: job.batch, failed: true}
 		}
-		s.open.Add(-1)
 	}
 }
 
@@ -139,11 +188,7 @@ func (s *sender) loop() {
 		} else {
 			flush.Reset(time.Hour)
 		}
-		if len(s.bounds) > 0 {
-			tick.Reset(max(0, time.Until(s.bounds[0].At)))
-		} else {
-			tick.Reset(time.Hour)
-		}
+		tick.Reset(s.nextBoundary())
 		select {
 		case item, ok := <-s.in:
 			if !ok {
@@ -158,16 +203,34 @@ func (s *sender) loop() {
 				return
 			}
 			s.handle(&item)
+		case a := <-s.acked:
+			s.commit(&a)
+		case <-s.poke:
+			s.advance()
 		case <-flush.C:
 			s.send()
 		case <-tick.C:
-			s.boundaries()
+			s.advance()
 		}
 	}
 }
 
-// handle maps one item, updates the model and the change log, and adds the
-// engine inputs to the batch.
+// nextBoundary returns how long until the earliest pending calendar
+// instant; an hour when there is none or when it is due but waits for an
+// answer (the answer advances).
+func (s *sender) nextBoundary() time.Duration {
+	if len(s.bounds) == 0 {
+		return time.Hour
+	}
+	d := time.Until(s.bounds[0].At)
+	if d <= 0 && len(s.unacked) > 0 && s.unacked[0] < s.bounds[0].At.UnixNano() {
+		return time.Hour
+	}
+	return max(d, 0)
+}
+
+// handle maps one item, keeps its events for the models and adds them
+// to the batch.
 func (s *sender) handle(item *senderItem) {
 	w := s.w
 	switch item.kind {
@@ -177,9 +240,20 @@ func (s *sender) handle(item *senderItem) {
 		close(item.done)
 		return
 	case itemSession:
-		// The server's own ClientLogin for the watcher connection.
+		// The server's own ClientLogin for the watcher connection, made
+		// when the client logged in (setup, no batch in flight).
 		ev := ingest.Event{Op: ingest.OpClientLogin, Contact: w.plan.Population.Users[item.user].ContactID, Client: "presencesim-watcher", Device: engine.DeviceDesktop}
-		s.record(item.user, &ev, item.intended, item.measured)
+		s.apply(item.user, &ev, time.Now().UnixNano(), item.intended, item.measured)
+		return
+	case itemEndDay:
+		s.ops = s.ops[:0]
+		for user := range s.userBounds {
+			s.ops = append(s.ops, ingest.Event{Op: ingest.OpSetAppointments, Contact: w.plan.Population.Users[user].ContactID})
+		}
+		for i := range s.ops {
+			s.add(w.plan.Index[s.ops[i].Contact], &s.ops[i], 0, false)
+		}
+		s.send()
 		return
 	case itemDirectory:
 		s.ops = w.mapper.Directory(int(item.user), s.ops[:0])
@@ -193,38 +267,144 @@ func (s *sender) handle(item *senderItem) {
 		s.ops = w.mapper.Ops(&item.ev, s.ops[:0])
 	}
 	for i := range s.ops {
-		op := &s.ops[i]
-		s.record(item.user, op, item.intended, item.measured)
-		if s.count == 0 {
-			s.first = time.Now()
-		}
-		s.batch = ingest.AppendEvent(s.batch, op)
-		s.count++
-		if item.measured {
-			s.times = append(s.times, item.intended)
-		}
-		if op.Op == ingest.OpSetAppointments {
-			times := w.plan.Logs[item.user].State.Boundaries(time.Now(), nil)
-			wall := make([]int64, len(times))
-			for k, t := range times {
-				heap.Push(&s.bounds, oracle.Boundary{At: t, User: item.user})
-				wall[k] = t.UnixNano()
-			}
-			w.calendars[item.user].Store(&wall)
-		}
+		s.add(item.user, &s.ops[i], item.intended, item.measured)
 	}
-	if s.count >= w.cfg.Wire.BatchEvents {
+}
+
+// add puts one event into the batch and keeps it for the user's model.
+func (s *sender) add(user int32, op *ingest.Event, intended int64, measured bool) {
+	if s.count == 0 {
+		s.first = time.Now()
+	}
+	s.batch = ingest.AppendEvent(s.batch, op)
+	s.count++
+	pe := pendingEvent{user: user, ev: *op, intended: intended, measured: measured}
+	pe.ev.Appointments = slices.Clone(op.Appointments) // the mapper's calendar changes in place
+	s.pending = append(s.pending, pe)
+	if measured {
+		s.times = append(s.times, intended)
+	}
+	if s.count >= s.w.cfg.Wire.BatchEvents {
 		s.send()
 	}
 }
 
-// record applies one input to the user's model and, if the model changed,
-// appends the change (keyed by the contact's change counter).
-func (s *sender) record(user int32, op *ingest.Event, intended int64, measured bool) {
+// commit applies an answered batch to the models: each event at the
+// engine time the server applied it, after its user's calendar instants
+// up to that time.
+func (s *sender) commit(a *ackedBatch) {
+	if len(s.unacked) > 0 {
+		s.unacked = s.unacked[1:]
+	}
+	if !a.failed {
+		for i := range a.batch.events {
+			pe := &a.batch.events[i]
+			if i >= len(a.times) || a.times[i] == 0 {
+				continue // refused by the server (counted as an error): nothing changed
+			}
+			s.apply(pe.user, &pe.ev, a.times[i], pe.intended, pe.measured)
+		}
+	}
+	s.advance()
+}
+
+// apply runs the user's calendar instants up to at, then applies ev to the
+// model at engine time at and appends the change.
+func (s *sender) apply(user int32, ev *ingest.Event, at, intended int64, measured bool) {
+	s.tickUser(user, at)
 	log := &s.w.plan.Logs[user]
-	now := time.Now()
-	changed := log.State.Apply(op, now)
-	s.appendChange(user, changed, intended, now.UnixNano(), measured)
+	changed := log.State.Apply(ev, time.Unix(0, at))
+	s.appendChange(user, changed, intended, at, measured)
+	if ev.Op == ingest.OpSetAppointments {
+		// The engine's wake-ups come from the new calendar only.
+		instants := log.State.Boundaries(time.Unix(0, at), nil)
+		list := make([]int64, 0, len(instants))
+		for _, t := range instants {
+			list = append(list, t.UnixNano())
+		}
+		slices.Sort(list)
+		list = slices.Compact(list)
+		if len(list) == 0 {
+			delete(s.userBounds, user)
+		} else {
+			s.userBounds[user] = list
+		}
+		for _, t := range list {
+			heap.Push(&s.bounds, oracle.Boundary{At: time.Unix(0, t), User: user})
+		}
+	}
+}
+
+// tickUser applies the user's calendar instants at or before upTo to the
+// model, each at its own instant, as the engine runs them.
+func (s *sender) tickUser(user int32, upTo int64) {
+	list := s.userBounds[user]
+	if len(list) == 0 || list[0] > upTo {
+		return
+	}
+	log := &s.w.plan.Logs[user]
+	for len(list) > 0 && list[0] <= upTo {
+		at := list[0]
+		list = list[1:]
+		changed := log.State.Tick(time.Unix(0, at))
+		s.appendChange(user, changed, at, at, true)
+	}
+	if len(list) == 0 {
+		delete(s.userBounds, user)
+	} else {
+		s.userBounds[user] = list
+	}
+}
+
+// advance applies the calendar instants that no unanswered event can
+// precede any more (those at or before the oldest unanswered batch's send
+// time, and at or before now) and moves final there.
+func (s *sender) advance() {
+	horizon := time.Now().UnixNano()
+	if len(s.unacked) > 0 && s.unacked[0] < horizon {
+		horizon = s.unacked[0]
+	}
+	for len(s.bounds) > 0 && s.bounds[0].At.UnixNano() <= horizon {
+		b := heap.Pop(&s.bounds).(oracle.Boundary)
+		s.tickUser(b.User, horizon)
+	}
+	s.finalMu.Lock()
+	if horizon > s.final {
+		s.final = horizon
+		close(s.finalCh)
+		s.finalCh = make(chan struct{})
+	}
+	s.finalMu.Unlock()
+}
+
+// awaitFinal waits until the logs of the sender's users hold every change
+// the server made at or before t (wall ns), or until timeout. It reports
+// whether they do.
+func (s *sender) awaitFinal(t int64, timeout time.Duration) bool {
+	var timer *time.Timer
+	for {
+		s.finalMu.Lock()
+		final, ch := s.final, s.finalCh
+		s.finalMu.Unlock()
+		if final >= t {
+			if timer != nil {
+				timer.Stop()
+			}
+			return true
+		}
+		select {
+		case s.poke <- struct{}{}:
+		default:
+		}
+		if timer == nil {
+			timer = time.NewTimer(timeout)
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return false
+		}
+	}
 }
 
 // appendChange turns a model change into a log entry.
@@ -258,40 +438,24 @@ func (s *sender) appendChange(user int32, changed engine.Section, intended, appl
 	s.rec.Mutex.Unlock()
 }
 
-// boundaries runs the calendar boundaries that are due on the models.
-func (s *sender) boundaries() {
-	now := time.Now()
-	due := map[int32]time.Time{}
-	for len(s.bounds) > 0 && !s.bounds[0].At.After(now) {
-		b := heap.Pop(&s.bounds).(oracle.Boundary)
-		if t, ok := due[b.User]; !ok || b.At.Before(t) {
-			due[b.User] = b.At
-		}
-	}
-	for user, at := range due {
-		log := &s.w.plan.Logs[user]
-		changed := log.State.Tick(now)
-		s.appendChange(user, changed, at.UnixNano(), now.UnixNano(), true)
-	}
-}
-
 // send sends the batch.
 func (s *sender) send() {
 	if s.count == 0 {
 		return
 	}
-	batch := sentBatch{intended: s.times, sent: time.Now()}
-	s.times = nil
+	// The send time is read before the batch leaves: the server applies
+	// every event of it later (advance relies on that).
+	batch := sentBatch{intended: s.times, sent: time.Now(), events: s.pending}
+	s.times, s.pending = nil, nil
+	s.unacked = append(s.unacked, batch.sent.UnixNano())
 	var err error
 	if s.stream != nil {
 		s.seq++
 		batch.seq = s.seq
 		msg := append([]byte(`{"seq":`+strconv.FormatUint(s.seq, 10)+"}\n"), s.batch...)
-		s.open.Add(1)
 		s.acks <- batch
 		err = s.stream.WriteMessage(websocket.TextMessage, msg)
 	} else {
-		s.open.Add(1)
 		s.posts <- postJob{body: append([]byte(nil), s.batch...), batch: batch}
 	}
 	if err != nil {
@@ -306,10 +470,11 @@ func (s *sender) send() {
 
 // ingestAnswer is the answer to a batch (HTTP body or WebSocket ack).
 type ingestAnswer struct {
-	Seq     uint64 `json:"seq"`
-	Applied int    `json:"applied"`
-	Failed  int    `json:"failed"`
-	Error   string `json:"error"`
+	Seq     uint64  `json:"seq"`
+	Applied int     `json:"applied"`
+	Failed  int     `json:"failed"`
+	Error   string  `json:"error"`
+	Times   []int64 `json:"times"`
 }
 
 // post sends a batch over HTTP and accounts its answer.
@@ -334,18 +499,17 @@ func (s *sender) post(body []byte, batch sentBatch) error {
 		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(answerBody))
 	}
 	s.acknowledged(batch, &answer, time.Now())
+	s.acked <- ackedBatch{batch: batch, times: answer.Times}
 	return nil
 }
 
-// readAcks reads the stream's acknowledgements (in batch order).
+// readAcks reads the stream's acknowledgements (in batch order) and hands
+// them to the loop.
 func (s *sender) readAcks() {
+	defer close(s.broken)
 	for {
 		_, data, err := s.stream.ReadMessage()
 		if err != nil {
-			for s.open.Load() > 0 {
-				<-s.acks
-				s.open.Add(-1)
-			}
 			return
 		}
 		now := time.Now()
@@ -359,7 +523,7 @@ func (s *sender) readAcks() {
 			s.w.fail(fmt.Errorf("%w: ingest ack %d for batch %d", ErrWire, answer.Seq, batch.seq))
 		}
 		s.acknowledged(batch, &answer, now)
-		s.open.Add(-1)
+		s.acked <- ackedBatch{batch: batch, times: answer.Times}
 	}
 }
 
@@ -379,10 +543,19 @@ func (s *sender) acknowledged(batch sentBatch, answer *ingestAnswer, at time.Tim
 	}
 }
 
-// waitAcks waits until every sent batch is acknowledged (30 s at most).
+// waitAcks waits until every sent batch is answered and applied to the
+// models (30 s at most, or until the ack stream broke).
 func (s *sender) waitAcks() {
-	deadline := time.Now().Add(30 * time.Second)
-	for s.open.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for len(s.unacked) > 0 {
+		select {
+		case a := <-s.acked:
+			s.commit(&a)
+		case <-s.broken:
+			return
+		case <-deadline.C:
+			return
+		}
 	}
 }

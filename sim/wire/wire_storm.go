@@ -44,10 +44,12 @@ const maxLoginAttempts = 3
 // from there.
 func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 	var wg sync.WaitGroup
+	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
 	for _, c := range w.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c.drained(deadline) // every update of the day accounted
 			c.drop()
 		}()
 	}
@@ -79,6 +81,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 					if err == nil {
 						latency := c.firstSubscribed.Sub(due)
 						c.loginTook = 0
+						copy(c.keys, old.keys) // the resolver's positions in the change logs
 						c.rec.Mutex.Lock()
 						c.rec.Record(oracle.MetricReconnect, int64(latency))
 						c.rec.Mutex.Unlock()
@@ -127,6 +130,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 			sv.Calls = nil
 			MergePresence(sv, p, oracle.PrintSections)
 			oracle.Settle(&w.plan.Logs[sv.Owner], sv)
+			c.keys[c.view.SubIndex(sv.Owner)] = sv.Key
 		})
 		c.ready.Store(true)
 		return err
