@@ -56,13 +56,13 @@ var testThresholds = []string{
 }
 
 // timingChecked says whether a run's latency thresholds fail the test: not
-// over the wire under the -race detector, which makes the client and the
-// server five to ten times slower (delivery p99 above 100 ms in 3-second
-// runs while other packages' tests run). The correctness counts are
-// asserted in every build.
-func timingChecked(t *testing.T, cfg Config) bool {
-	if cfg.Driver == DriverWire && raceDetector {
-		t.Log("race build: wire latency thresholds are logged, not asserted (see timingChecked)")
+// under the -race detector, which makes the client and the server five to
+// ten times slower (over the wire delivery p99 above 100 ms in 3-second runs
+// while other packages' tests run; in process one make test run saw 787 ms
+// on a loaded machine). The correctness counts are asserted in every build.
+func timingChecked(t *testing.T) bool {
+	if raceDetector {
+		t.Log("race build: latency thresholds are logged, not asserted (see timingChecked)")
 		return false
 	}
 	return true
@@ -73,7 +73,7 @@ var timing = map[string]bool{"delivery.p99 < 500ms": true, "fanout.p99 < 1s": tr
 
 func assertClean(t *testing.T, res *Result) {
 	t.Helper()
-	assertCleanTimed(t, res, true)
+	assertCleanTimed(t, res, timingChecked(t))
 }
 
 func assertCleanTimed(t *testing.T, res *Result, timed bool) {
@@ -132,7 +132,7 @@ func TestWireSmokeStream(t *testing.T) {
 	cfg := Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, SlowReaderShare: -1, Driver: DriverWire,
 		Wire: WireConfig{Target: "ws://" + ts.addr, Token: testIngestToken, SetRights: true}}
 	res := run(t, cfg)
-	assertCleanTimed(t, res, timingChecked(t, cfg))
+	assertCleanTimed(t, res, timingChecked(t))
 }
 
 func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
