@@ -22,12 +22,14 @@ func decode(token string) (string, bool) {
 	return string(b), err == nil
 }
 
-// ownerOf is rendezvous (highest random weight) hashing: the member with
+// OwnerOf returns the owner of contact id among members (the live node
+// ids), the placement every node computes. It is rendezvous (highest
+// random weight) hashing: the member with
 // the highest hash of (member, contact) owns the contact. When a member
 // leaves, only its contacts move (1/N of them), each to the member that
 // ranks second for it; every node computes the same owner from the same
 // member list, with no shared ring to keep.
-func ownerOf(members []string, id string) string {
+func OwnerOf(members []string, id string) string {
 	var best string
 	var bestScore uint64
 	for _, m := range members {
@@ -163,7 +165,7 @@ func (n *Node) rebalance() {
 	var gained []string
 	owned := map[string]bool{}
 	n.engine.Range(func(id string) bool {
-		if ownerOf(members, id) == n.id {
+		if OwnerOf(members, id) == n.id {
 			owned[id] = true
 			if !n.owned[id] {
 				gained = append(gained, id)
@@ -187,7 +189,9 @@ func (n *Node) rebalance() {
 	n.stats.Gained.Add(uint64(len(gained)))
 	n.ownership.Unlock()
 	n.log.Info("membership changed", "members", members, "gained", len(gained), "owned", len(owned))
-	// Outside the lock: ask the owners of what local watchers watch.
+	// Outside the lock: subscribe to what moved away, then ask the owners
+	// of what local watchers watch.
+	n.subscribeMoved()
 	var ids []string
 	n.interest.Range(func(id string, _ *natsSub) bool {
 		ids = append(ids, id)

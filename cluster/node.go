@@ -101,6 +101,13 @@ type Node struct {
 	dirty  *xsync.MapOf[string, struct{}]
 	wakeup chan struct{}
 
+	// applied: the last revision of the state bucket the rights (0) and
+	// challenge (1) watchers applied; appliedWake is closed and replaced at
+	// each (serveSync waits on it).
+	appliedMu   sync.Mutex
+	applied     [2]uint64
+	appliedWake chan struct{}
+
 	stats     Stats
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -114,14 +121,20 @@ type view struct {
 
 // Stats are the node's counters (see (*Node).Stats).
 type Stats struct {
-	Published      atomic.Uint64 // snapshots published to interested nodes
-	ReplicaApplied atomic.Uint64 // replica snapshots installed
-	ReplicaStale   atomic.Uint64 // replica snapshots older than the local copy
-	Forwarded      atomic.Uint64 // inputs forwarded to an owner
-	ForwardRetries atomic.Uint64 // forwards retried while ownership moved
-	Served         atomic.Uint64 // inputs applied for another node
-	Rebalances     atomic.Uint64 // membership changes applied
-	Gained         atomic.Uint64 // contacts this node became owner of
+	Published       atomic.Uint64 // snapshots published to interested nodes
+	PublishedBytes  atomic.Uint64 // bytes of those snapshots (JSON bodies)
+	Received        atomic.Uint64 // snapshots received on contact subjects
+	ReceivedBytes   atomic.Uint64 // bytes of those snapshots
+	Interest        atomic.Uint64 // interest requests sent to owners (one per owner and batch)
+	ReplicaApplied  atomic.Uint64 // replica snapshots installed
+	ReplicaStale    atomic.Uint64 // replica snapshots older than the local copy
+	Forwarded       atomic.Uint64 // requests forwarding inputs to an owner (one per event, or per batch and owner)
+	ForwardedEvents atomic.Uint64 // source events forwarded in batches
+	ForwardRetries  atomic.Uint64 // forwards retried while ownership moved
+	Served          atomic.Uint64 // inputs applied for another node
+	Rebalances      atomic.Uint64 // membership changes applied
+	Gained          atomic.Uint64 // contacts this node became owner of
+	Rebases         atomic.Uint64 // owners asked to continue above a replica's version
 }
 
 // Status is what health reports about the cluster.
@@ -134,6 +147,10 @@ type Status struct {
 	Published uint64    `json:"published"`
 	Replicas  uint64    `json:"replica_updates"`
 	Forwarded uint64    `json:"forwarded"`
+	// Link: snapshots and bytes sent and received on the contact subjects.
+	PublishedBytes uint64 `json:"published_bytes"`
+	Received       uint64 `json:"received"`
+	ReceivedBytes  uint64 `json:"received_bytes"`
 }
 
 // New connects to NATS, creates or opens the buckets, loads the rights and
@@ -171,12 +188,13 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, id: cfg.NodeID, engine: cfg.Engine, log: cfg.Logger.With("node", cfg.NodeID),
 		seen: map[string]time.Time{}, owned: map[string]bool{},
-		interest:  xsync.NewMapOf[string, *nats.Subscription](),
-		remote:    xsync.NewMapOf[string, struct{}](),
-		dirty:     xsync.NewMapOf[string, struct{}](),
-		wakeup:    make(chan struct{}, 1),
-		replicaIn: make(chan *nats.Msg, 1<<16),
-		stop:      make(chan struct{}),
+		interest:    xsync.NewMapOf[string, *nats.Subscription](),
+		remote:      xsync.NewMapOf[string, struct{}](),
+		dirty:       xsync.NewMapOf[string, struct{}](),
+		wakeup:      make(chan struct{}, 1),
+		replicaIn:   make(chan *nats.Msg, 1<<16),
+		appliedWake: make(chan struct{}),
+		stop:        make(chan struct{}),
 	}
 	nc, err := nats.Connect(cfg.URL, nats.Name("presenced "+cfg.NodeID), nats.MaxReconnects(-1))
 	if err != nil {
@@ -214,6 +232,15 @@ func (n *Node) start() error {
 	}
 	// Requests to this node: inputs forwarded to it as owner, interest.
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "apply"), n.serveApply); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "rebase"), n.serveRebase); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "sync"), n.serveSync); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "batch"), n.serveBatch); err != nil {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "change"), n.serveChange); err != nil {
@@ -265,14 +292,15 @@ func (n *Node) Status() Status {
 	owned := len(n.owned)
 	n.ownership.RUnlock()
 	return Status{Node: n.id, Members: slices.Clone(v.members), Since: v.at, Owned: owned, Interest: n.interest.Size(),
-		Published: n.stats.Published.Load(), Replicas: n.stats.ReplicaApplied.Load(), Forwarded: n.stats.Forwarded.Load()}
+		Published: n.stats.Published.Load(), Replicas: n.stats.ReplicaApplied.Load(), Forwarded: n.stats.Forwarded.Load(),
+		PublishedBytes: n.stats.PublishedBytes.Load(), Received: n.stats.Received.Load(), ReceivedBytes: n.stats.ReceivedBytes.Load()}
 }
 
 // Counters returns the node's counters.
 func (n *Node) Counters() *Stats { return &n.stats }
 
 // Owner returns the owner of a contact in this node's view.
-func (n *Node) Owner(id string) string { return ownerOf(n.view.Load().members, id) }
+func (n *Node) Owner(id string) string { return OwnerOf(n.view.Load().members, id) }
 
 // Owns reports whether this node owns the contact in its current view.
 func (n *Node) Owns(id string) bool { return n.Owner(id) == n.id }

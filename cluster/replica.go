@@ -28,6 +28,13 @@ func (n *Node) subscribing(ids []string) {
 		if _, ok := n.interest.Load(id); ok {
 			continue
 		}
+		if n.Owns(id) {
+			// No subscription to one's own publications (a third of the
+			// link's messages on 3 nodes): rebalance subscribes when the
+			// contact moves away.
+			n.interest.LoadOrStore(id, nil)
+			continue
+		}
 		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
 		if err != nil {
 			n.log.Warn("cannot subscribe to a contact", "contact", id, "error", err)
@@ -42,6 +49,45 @@ func (n *Node) subscribing(ids []string) {
 	if len(fresh) == 0 {
 		return
 	}
+	n.flushAndAsk(fresh)
+}
+
+// subscribeMoved subscribes to the contacts local watchers watch that this
+// node owned when they subscribed and no longer owns.
+func (n *Node) subscribeMoved() {
+	var moved []string
+	n.interest.Range(func(id string, sub *natsSub) bool {
+		if sub == nil && !n.Owns(id) {
+			moved = append(moved, id)
+		}
+		return true
+	})
+	for _, id := range moved {
+		sub, err := n.nc.ChanSubscribe(n.contactSubject(id), n.replicaIn)
+		if err != nil {
+			n.log.Warn("cannot subscribe to a contact", "contact", id, "error", err)
+			continue
+		}
+		kept := false
+		n.interest.Compute(id, func(old *natsSub, loaded bool) (*natsSub, bool) {
+			if loaded && old != nil {
+				return old, false // subscribed meanwhile
+			}
+			kept = true
+			return sub, false
+		})
+		if !kept {
+			_ = sub.Unsubscribe()
+		}
+	}
+	if len(moved) > 0 {
+		_ = n.nc.FlushTimeout(n.cfg.RequestTimeout)
+	}
+}
+
+// flushAndAsk makes sure the new subscriptions reached the NATS server,
+// then asks the owners for the contacts' snapshots.
+func (n *Node) flushAndAsk(fresh []string) {
 	// The subscriptions reach the server before the owner reads the
 	// snapshot it answers with: no version falls between the two.
 	_ = n.nc.FlushTimeout(n.cfg.RequestTimeout)
@@ -72,18 +118,38 @@ func (n *Node) retryInterest(ids []string) {
 	}
 }
 
-// askOwners sends one interest request per owner and returns the ids to
-// ask again.
+// interestChunk bounds the contacts of one interest request: the reply
+// carries their snapshots (about 2 KB each), and NATS refuses a message
+// above its max_payload (1 MB by default): a console that watches 1,000
+// contacts asked an owner for 667 at once and never got its answer.
+const interestChunk = 100
+
+// askOwners sends interest requests to the owners (interestChunk contacts
+// each) and returns the ids to ask again.
 func (n *Node) askOwners(ids []string) (retry []string) {
 	byOwner := map[string][]string{}
 	members := n.view.Load().members
 	for _, id := range ids {
-		if o := ownerOf(members, id); o != n.id {
+		if o := OwnerOf(members, id); o != n.id {
 			byOwner[o] = append(byOwner[o], id)
 		}
 	}
+	type request struct {
+		owner string
+		ids   []string
+	}
+	var requests []request
 	for owner, list := range byOwner {
+		for len(list) > interestChunk {
+			requests = append(requests, request{owner, list[:interestChunk]})
+			list = list[interestChunk:]
+		}
+		requests = append(requests, request{owner, list})
+	}
+	for _, r := range requests {
+		owner, list := r.owner, r.ids
 		body, _ := json.Marshal(list)
+		n.stats.Interest.Add(1)
 		msg, err := n.nc.Request(n.subject("node", owner, "interest"), body, n.cfg.RequestTimeout)
 		if err != nil {
 			retry = append(retry, list...)
@@ -110,6 +176,12 @@ func (n *Node) serveInterest(msg *nats.Msg) {
 		return
 	}
 	var reply interestReply
+	defer func() {
+		body, _ := json.Marshal(&reply)
+		if err := msg.Respond(body); err != nil {
+			n.log.Warn("cannot answer an interest request", "contacts", len(ids), "bytes", len(body), "error", err)
+		}
+	}()
 	n.ownership.RLock()
 	for _, id := range ids {
 		if !n.Owns(id) {
@@ -124,8 +196,6 @@ func (n *Node) serveInterest(msg *nats.Msg) {
 		}
 	}
 	n.ownership.RUnlock()
-	body, _ := json.Marshal(&reply)
-	_ = msg.Respond(body)
 }
 
 // published is the engine hook after a contact published a version.
@@ -149,6 +219,10 @@ func (n *Node) markDirty(id string) {
 func (n *Node) publisher() {
 	defer n.done.Done()
 	var ids []string
+	// sentData is the directory data each contact was last published
+	// with: a version that kept it (the engine shares the pointer) crosses
+	// without it.
+	sentData := map[string]*engine.ContactData{}
 	for {
 		select {
 		case <-n.stop:
@@ -166,13 +240,14 @@ func (n *Node) publisher() {
 			if !ok {
 				continue
 			}
-			body, err := json.Marshal(s)
+			body, err := json.Marshal(linkOf(s, sentData))
 			if err != nil {
 				n.log.Error("cannot encode a snapshot", "contact", id, "error", err)
 				continue
 			}
 			if err := n.nc.Publish(n.contactSubject(id), body); err == nil {
 				n.stats.Published.Add(1)
+				n.stats.PublishedBytes.Add(uint64(len(body)))
 			}
 		}
 	}
@@ -187,12 +262,21 @@ func (n *Node) replicaLoop() {
 		case <-n.stop:
 			return
 		case msg := <-n.replicaIn:
-			s := new(engine.Snapshot)
-			if err := json.Unmarshal(msg.Data, s); err != nil {
+			n.stats.Received.Add(1)
+			n.stats.ReceivedBytes.Add(uint64(len(msg.Data)))
+			l := linkSnapshot{Snapshot: new(engine.Snapshot)}
+			if err := json.Unmarshal(msg.Data, &l); err != nil {
 				n.log.Warn("bad snapshot", "subject", msg.Subject, "error", err)
 				continue
 			}
-			n.installReplica(s)
+			if l.SameData {
+				cur, ok := n.engine.Snapshot(l.ContactID)
+				if !ok {
+					continue
+				}
+				l.Data = cur.Data
+			}
+			n.installReplica(l.Snapshot)
 		}
 	}
 }
@@ -210,5 +294,70 @@ func (n *Node) installReplica(s *engine.Snapshot) {
 		n.stats.ReplicaApplied.Add(1)
 	default:
 		n.stats.ReplicaStale.Add(1)
+		if cur, ok := n.engine.Snapshot(s.ContactID); ok && cur.Version > s.Version {
+			// The local copy is ahead of the owner: this node owned the
+			// contact for a moment (a membership flap: it rebased the
+			// version above the owner's) and would refuse the owner's
+			// versions until they pass it. Ask the owner to continue
+			// above it.
+			n.askRebase(s.ContactID, cur.Version)
+		}
 	}
+}
+
+// rebaseRequest asks a contact's owner to raise its version above Above
+// and publish it again.
+type rebaseRequest struct {
+	Contact string
+	Above   uint64
+}
+
+func (n *Node) askRebase(id string, above uint64) {
+	owner := n.Owner(id)
+	if owner == n.id {
+		return
+	}
+	body, _ := json.Marshal(rebaseRequest{Contact: id, Above: above})
+	n.stats.Rebases.Add(1)
+	_ = n.nc.Publish(n.subject("node", owner, "rebase"), body)
+}
+
+// serveRebase raises an owned contact's version above the one a replica
+// holds and publishes it again.
+func (n *Node) serveRebase(msg *nats.Msg) {
+	var r rebaseRequest
+	if json.Unmarshal(msg.Data, &r) != nil {
+		return
+	}
+	n.ownership.RLock()
+	defer n.ownership.RUnlock()
+	if !n.Owns(r.Contact) {
+		return
+	}
+	if err := n.engine.RebaseVersion(r.Contact, r.Above+1); err == nil {
+		n.markDirty(r.Contact)
+	}
+}
+
+// linkSnapshot is a snapshot as it crosses the link. The directory data
+// (ContactData: 45 strings, 1.1 KB of the 1.7 KB JSON of a typical
+// contact) changes seldom, so a version that kept the data its contact was
+// last published with is sent without it (SameData) and the replica keeps
+// its own copy: a node that subscribes later gets the whole snapshot in
+// the owner's interest reply, and the first publication of a contact by a
+// (new) owner carries its data.
+type linkSnapshot struct {
+	*engine.Snapshot
+	SameData bool `json:",omitempty"`
+}
+
+// linkOf returns what to publish for s and records its data as sent.
+func linkOf(s *engine.Snapshot, sent map[string]*engine.ContactData) linkSnapshot {
+	if last, ok := sent[s.ContactID]; ok && last == s.Data {
+		cp := *s
+		cp.Data = nil
+		return linkSnapshot{Snapshot: &cp, SameData: true}
+	}
+	sent[s.ContactID] = s.Data
+	return linkSnapshot{Snapshot: s}
 }

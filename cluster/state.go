@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,11 +85,27 @@ type persister struct{ n *Node }
 func (p persister) Persist(changes ...engine.Change) error {
 	ctx, cancel := context.WithTimeout(context.Background(), p.n.cfg.RequestTimeout)
 	defer cancel()
+	var global [2]uint64 // the last revision written of rights, of challenges
 	for i := range changes {
 		c := &changes[i]
 		key := changeKey(c)
 		if key == "" {
 			return fmt.Errorf("cluster: change kind %d has no key", c.Kind)
+		}
+		if c.Kind == engine.ChangeRights || c.Kind == engine.ChangeChallenge {
+			// Rights and challenges are put even when removed (the change
+			// with a nil value): a put has a revision the other nodes can
+			// be asked to have applied.
+			body, err := json.Marshal(c)
+			if err != nil {
+				return err
+			}
+			rev, err := p.n.state.Put(ctx, key, body)
+			if err != nil {
+				return fmt.Errorf("cluster: storing %s: %w", key, err)
+			}
+			global[globalIndex(c.Kind)] = rev
+			continue
 		}
 		if deleted(c) {
 			if err := p.n.state.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -104,7 +121,79 @@ func (p persister) Persist(changes ...engine.Change) error {
 			return fmt.Errorf("cluster: storing %s: %w", key, err)
 		}
 	}
+	p.n.syncMembers(global)
 	return nil
+}
+
+func globalIndex(k engine.ChangeKind) int {
+	if k == engine.ChangeChallenge {
+		return 1
+	}
+	return 0
+}
+
+// syncMembers returns when every other live member has applied the rights
+// and challenge revisions up to global (or after RequestTimeout): a rights
+// change acknowledged on one node filters the watchers that subscribe next
+// on any node. Without it, a client that set rights on node A and a
+// watcher that subscribed on node B right after got B's old view (855
+// subscribe snapshots of the 3-node office-1k run).
+func (n *Node) syncMembers(global [2]uint64) {
+	if global == [2]uint64{} {
+		return
+	}
+	body, _ := json.Marshal(global)
+	var wg sync.WaitGroup
+	for _, m := range n.Members() {
+		if m == n.id {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = n.nc.Request(n.subject("node", m, "sync"), body, n.cfg.RequestTimeout)
+		}()
+	}
+	wg.Wait()
+}
+
+// serveSync answers when this node has applied the revisions asked for.
+func (n *Node) serveSync(msg *nats.Msg) {
+	var want [2]uint64
+	if json.Unmarshal(msg.Data, &want) != nil {
+		return
+	}
+	deadline := time.After(n.cfg.RequestTimeout)
+	for {
+		n.appliedMu.Lock()
+		ok := n.applied[0] >= want[0] && n.applied[1] >= want[1]
+		wake := n.appliedWake
+		n.appliedMu.Unlock()
+		if ok {
+			_ = msg.Respond([]byte("{}"))
+			return
+		}
+		select {
+		case <-wake:
+		case <-deadline:
+			_ = msg.Respond([]byte(`{"Error":"not caught up"}`))
+			return
+		case <-n.stop:
+			return
+		}
+	}
+}
+
+// noteApplied records that the rights (0) or challenge (1) watcher applied
+// revision rev, and wakes serveSync.
+func (n *Node) noteApplied(which int, rev uint64) {
+	n.appliedMu.Lock()
+	if rev > n.applied[which] {
+		n.applied[which] = rev
+	}
+	close(n.appliedWake)
+	n.appliedWake = make(chan struct{})
+	n.appliedMu.Unlock()
 }
 
 // watchState applies every rights and challenge change of the bucket on
@@ -121,7 +210,7 @@ func (n *Node) watchState(ctx context.Context) error {
 		return err
 	}
 	ready := make(chan struct{}, 2)
-	follow := func(w jetstream.KeyWatcher) {
+	follow := func(w jetstream.KeyWatcher, which int) {
 		defer w.Stop() //nolint:errcheck
 		for {
 			select {
@@ -147,11 +236,12 @@ func (n *Node) watchState(ctx context.Context) error {
 				if err := n.engine.ApplyChange(c); err != nil && !errors.Is(err, engine.ErrUnknownContact) {
 					n.log.Warn("cannot apply a stored change", "key", e.Key(), "error", err)
 				}
+				n.noteApplied(which, e.Revision())
 			}
 		}
 	}
-	go follow(w)
-	go follow(cw)
+	go follow(w, 0)
+	go follow(cw, 1)
 	for range 2 {
 		select {
 		case <-ready:
@@ -192,6 +282,11 @@ type router struct{ n *Node }
 func (r router) Owns(id string) bool { return r.n.Owns(id) }
 
 func (r router) Forward(c engine.Change) error {
+	if c.Kind == engine.ChangeClientLogin || c.Kind == engine.ChangeClientLogout {
+		// Session ids are unique per process (connection numbers): the
+		// node id keeps two nodes' sessions apart on the owner.
+		c.Client = r.n.id + "/" + c.Client
+	}
 	body, err := json.Marshal(&c)
 	if err != nil {
 		return err
@@ -299,12 +394,27 @@ func (n *Node) applyLocal(kind string, body []byte) error {
 		if err := json.Unmarshal(body, &ev); err != nil {
 			return fmt.Errorf("%w: %v", engine.ErrInvalid, err)
 		}
-		if !n.Owns(ev.Contact) && ev.Op != ingest.OpPutContact {
-			return ErrNotOwner
-		}
-		return ingest.Apply(n.engine, &ev)
+		return n.applyEventOwned(&ev)
 	}
 	return engine.ErrInvalid
+}
+
+// applyEventOwned applies a source event as its owner. Caller holds the
+// ownership read lock.
+func (n *Node) applyEventOwned(ev *ingest.Event) error {
+	owns := n.Owns(ev.Contact)
+	if !owns && ev.Op != ingest.OpPutContact {
+		return ErrNotOwner
+	}
+	err := ingest.Apply(n.engine, ev)
+	if err == nil && owns && ev.Op == ingest.OpPutContact {
+		// A contact created after the last rebalance starts at version 1
+		// here and on every replica, which may have counted local changes
+		// (rights) above the owner's first versions and then refused them
+		// as stale: the owner's versions start above any replica's.
+		_ = n.engine.RebaseVersion(ev.Contact, uint64(time.Now().UnixMilli())<<20)
+	}
+	return err
 }
 
 func (n *Node) serveApply(msg *nats.Msg) {

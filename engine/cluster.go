@@ -187,6 +187,10 @@ func (e *Engine) ApplyForwarded(ch Change) error {
 			large = ch.Large.Data
 		}
 		return e.SetImages(ch.Contact, small, large)
+	case ChangeClientLogin:
+		return e.ClientLogin(ch.Contact, ch.Client, ch.Device)
+	case ChangeClientLogout:
+		return e.ClientLogout(ch.Contact, ch.Client)
 	}
 	return ErrInvalid
 }

@@ -301,6 +301,9 @@ func (e *Engine) SetAppointments(id string, list []Appointment) error {
 // ClientLogin registers a connected client of a contact. Logging in an
 // already known client id changes its device.
 func (e *Engine) ClientLogin(id, clientID string, device Device) error {
+	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeClientLogin, Contact: id, Client: clientID, Device: device} }); forwarded {
+		return err
+	}
 	return e.update(id, func(c *contact, next *Snapshot, _ time.Time) Section {
 		if i := slices.Index(c.sessionIDs, clientID); i >= 0 {
 			if c.sessions[i].Device == device {
@@ -318,6 +321,9 @@ func (e *Engine) ClientLogin(id, clientID string, device Device) error {
 
 // ClientLogout removes a client of a contact, with its capabilities.
 func (e *Engine) ClientLogout(id, clientID string) error {
+	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeClientLogout, Contact: id, Client: clientID} }); forwarded {
+		return err
+	}
 	return e.update(id, func(c *contact, next *Snapshot, _ time.Time) Section {
 		i := slices.Index(c.sessionIDs, clientID)
 		if i < 0 {

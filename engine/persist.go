@@ -18,6 +18,11 @@ const (
 	ChangeNote                            // a custom note set or cleared
 	ChangeChallenge                       // a rights challenge added or answered
 	ChangeImages                          // contact images set or cleared
+	// Client sessions are not durable: these kinds only travel to a
+	// contact's owner node through Router.Forward (docs/CLUSTER.md) and
+	// never reach a Persister.
+	ChangeClientLogin  // a client session of Contact logged in (Client, Device)
+	ChangeClientLogout // a client session of Contact ended (Client)
 )
 
 // Change is one durable change of user-set state, handed to the Persister
@@ -38,6 +43,9 @@ type Change struct {
 	Large   *Image
 	// Challenge: Key is the owner; Challenge nil deletes Remote's challenge.
 	Challenge *Challenge
+	// Client sessions (forwarded only): the session id and its device.
+	Client string `json:",omitempty"`
+	Device Device `json:",omitempty"`
 }
 
 // Persister makes changes durable. Persist returns only when every change

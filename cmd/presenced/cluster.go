@@ -24,7 +24,8 @@ func defaultNodeID() string {
 // (docs/CLUSTER.md): user-set state lives in JetStream instead of the local
 // store, and inputs of contacts owned elsewhere are forwarded there.
 func joinCluster(o *options, e *engine.Engine, log *slog.Logger) (*cluster.Node, error) {
-	return cluster.New(cluster.Config{URL: o.cluster, NodeID: o.nodeID, Engine: e, Logger: log})
+	return cluster.New(cluster.Config{URL: o.cluster, NodeID: o.nodeID, Engine: e, Logger: log,
+		Lease: o.clusterLease, Heartbeat: o.clusterLease / 3})
 }
 
 // clusterHealth answers /healthz with "ok" and the node's view of the

@@ -34,7 +34,8 @@ func ingestRoutes(e *engine.Engine, a *auth.Authenticator, token string, stringL
 	}
 	cfg := ingest.Config{Engine: e, Authorize: authorize, Logger: log, MaxStringBytes: stringLimits.strings, MaxNoteBytes: stringLimits.notes}
 	if node != nil {
-		cfg.Route = node.ApplyEvent // applied on each contact's owner
+		cfg.Route = node.ApplyEvent       // applied on each contact's owner
+		cfg.RouteBatch = node.ApplyEvents // one request per owner and batch
 	}
 	h, err := ingest.New(cfg)
 	if err != nil {

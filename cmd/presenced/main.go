@@ -59,6 +59,7 @@ type options struct {
 	writeCoalesce                time.Duration
 	shutdownTimeout              time.Duration
 	cluster, nodeID              string
+	clusterLease                 time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for clients")
 	fs.StringVar(&o.cluster, "cluster", "", "NATS URL of the cluster (nats://host:4222, docs/CLUSTER.md); empty runs a single node with the local store")
 	fs.StringVar(&o.nodeID, "node-id", defaultNodeID(), "this node's id in the cluster (letters, digits, '-', '_')")
+	fs.DurationVar(&o.clusterLease, "cluster-lease", 3*time.Second, "cluster: a crashed node's contacts move this long after its last heartbeat (heartbeats every third of it)")
 	// Environment variables first, flags override.
 	fs.VisitAll(func(f *flag.Flag) {
 		if v, ok := os.LookupEnv("PRESENCED_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))); ok {
@@ -224,6 +226,9 @@ func run(ctx context.Context, o *options, ready func(started)) error {
 	}
 	boardServer.Store(srv)
 	srv.AddMetrics(ingestMetrics)
+	if node != nil {
+		srv.AddMetrics(node.WriteMetrics) // presence_cluster_*: the link's cost
+	}
 	errc := make(chan error, 3)
 	var addrs started
 	if o.httpAddr != "" {

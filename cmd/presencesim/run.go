@@ -57,8 +57,8 @@ func runFlags(output io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.BoolVar(&o.checkModel, "check-model", true, "in-process: compare the simulator's presence model with the engine at every change")
 	w := &o.cfg.Wire
-	fs.StringVar(&w.Target, "target", "", "run against a server: client WebSocket URL, e.g. ws://127.0.0.1:7070")
-	fs.StringVar(&w.Ingest, "ingest", "", "ingest API: http://host:port (POST batches) or ws://host:port (stream); default ws:// on the target's host")
+	fs.StringVar(&w.Target, "target", "", "run against a server: client WebSocket URL, e.g. ws://127.0.0.1:7070; a comma-separated list spreads the clients over cluster nodes (a client follows a node's failure to the next)")
+	fs.StringVar(&w.Ingest, "ingest", "", "ingest API: http://host:port (POST batches) or ws://host:port (stream), or a comma-separated list (senders spread over it; HTTP senders re-send to the next node on failure); default ws:// on each target's host")
 	fs.StringVar(&w.Token, "token", "", "bearer token of the ingest API")
 	fs.StringVar(&w.Auth, "auth", "bearer", "client login: bearer or basic")
 	fs.StringVar(&w.ClientToken, "client-token", "tok:{id}", "bearer token template of the virtual users ({id} contact id, {name} its user part, {index} user number, {login} login name)")

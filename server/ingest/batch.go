@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -70,7 +72,8 @@ type Result struct {
 	// Times, when the batch was applied with ReportTimes, has one entry
 	// per event in batch order: the engine time (Unix ns) at which it was
 	// applied (engine.InputTime), 0 for an event that failed or was routed
-	// to another node.
+	// to another node one by one (Route); events routed as a batch
+	// (RouteBatch) report the time the batch returned from their owners.
 	Times []int64
 }
 
@@ -94,6 +97,11 @@ type BatchApplier struct {
 	// learns where each event fell among the contacts' calendar
 	// boundaries (the simulator's exact wire oracle, docs/SCENARIOS.md).
 	ReportTimes bool
+
+	routeBatch func([]Event) []error // Config.RouteBatch
+	events     []Event               // routeBatch: the batch's decoded events
+	lines      []int                 // routeBatch: their line numbers
+	slots      []int                 // routeBatch: per non-blank line, its index in events or -1
 }
 
 // NewBatchApplier returns an applier for e with these limits (zero fields
@@ -153,6 +161,10 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 	res := &a.res
 	clear(res.Errors)
 	*res = Result{Errors: res.Errors[:0], Times: res.Times[:0]}
+	if a.routeBatch != nil {
+		a.applyRouted(batch, firstLine)
+		return res, nil
+	}
 	lineNo := firstLine
 	for rest := batch; len(rest) > 0; {
 		var line []byte
@@ -235,4 +247,68 @@ func blank(line []byte) bool {
 		}
 	}
 	return true
+}
+
+// applyRouted decodes every event of the batch, hands the valid ones to
+// routeBatch at once and fills a.res from its answers, in line order.
+func (a *BatchApplier) applyRouted(batch []byte, firstLine int) {
+	res := &a.res
+	fail := func(line int, id string, err error) {
+		res.Failed++
+		if len(res.Errors) < a.limits.MaxErrors {
+			res.Errors = append(res.Errors, EventError{Line: line, ID: id, Err: err})
+		}
+	}
+	a.events, a.lines, a.slots = a.events[:0], a.lines[:0], a.slots[:0]
+	lineNo := firstLine
+	for rest := batch; len(rest) > 0; {
+		var line []byte
+		line, rest = cutLine(rest)
+		lineNo++
+		if blank(line) {
+			continue
+		}
+		if len(a.events) == cap(a.events) {
+			a.events = append(a.events, Event{})
+		} else {
+			a.events = a.events[:len(a.events)+1]
+		}
+		ev := &a.events[len(a.events)-1]
+		err := a.dec.Decode(line, ev)
+		if err == nil {
+			err = a.limits.checkSizes(line, ev)
+		}
+		if err != nil {
+			fail(lineNo, ev.ID, err)
+			a.events = a.events[:len(a.events)-1]
+			a.slots = append(a.slots, -1)
+			continue
+		}
+		a.slots = append(a.slots, len(a.lines))
+		a.lines = append(a.lines, lineNo)
+	}
+	errs := a.routeBatch(a.events)
+	if a.ReportTimes {
+		// The owners' engine times do not come back: every routed event
+		// that was applied reports the time its batch returned here,
+		// after the owners applied it (an upper bound).
+		now := time.Now().UnixNano()
+		for _, k := range a.slots {
+			at := int64(0)
+			if k >= 0 && (k >= len(errs) || errs[k] == nil) {
+				at = now
+			}
+			res.Times = append(res.Times, at)
+		}
+	}
+	for i := range a.events {
+		if i < len(errs) && errs[i] != nil {
+			fail(a.lines[i], a.events[i].ID, errs[i])
+		} else {
+			res.Applied++
+		}
+	}
+	// Failures were listed as they came: decode errors first, then routing
+	// errors; keep the answer in line order.
+	slices.SortStableFunc(res.Errors, func(x, y EventError) int { return x.Line - y.Line })
 }

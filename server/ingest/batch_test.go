@@ -106,3 +106,42 @@ func TestAppendStringEscapes(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestRouteBatchGetsTheValidEventsAtOnce: with RouteBatch set, the valid
+// events of a batch reach it in one call, in order; lines that do not
+// decode fail without reaching it, and its per-event errors are listed
+// with their lines, in line order.
+func TestRouteBatchGetsTheValidEventsAtOnce(t *testing.T) {
+	a := NewBatchApplier(newTestEngine(t), Limits{})
+	var calls int
+	var got []string
+	a.routeBatch = func(evs []Event) []error {
+		calls++
+		errs := make([]error, len(evs))
+		for i := range evs {
+			got = append(got, evs[i].Op.String()+" "+evs[i].Contact)
+			if evs[i].Contact == "nobody" {
+				errs[i] = engine.ErrUnknownContact
+			}
+		}
+		return errs
+	}
+	batch := lines(
+		`{"op":"setNote","contact":"bob","note":"1"}`,              // 1
+		`{"op":"setNote","contact":"nobody","id":"n1","note":"x"}`, // 2: refused by the route
+		`{"op":"setNote","contact":"bob","note":`,                  // 3: malformed
+		`{"op":"clearNote","contact":"carol","id":"c1"}`,           // 4
+	)
+	res, err := a.Apply([]byte(batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || strings.Join(got, ",") != "setNote bob,setNote nobody,clearNote carol" {
+		t.Fatalf("%d calls with %q", calls, got)
+	}
+	if res.Applied != 2 || res.Failed != 2 || len(res.Errors) != 2 ||
+		res.Errors[0].Line != 2 || !errors.Is(res.Errors[0].Err, engine.ErrUnknownContact) ||
+		res.Errors[1].Line != 3 || !errors.Is(res.Errors[1].Err, ErrMalformed) {
+		t.Fatalf("result %+v", res)
+	}
+}

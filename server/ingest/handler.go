@@ -28,6 +28,12 @@ type Config struct {
 	// cluster node forwards it to the contact's owner (package cluster).
 	// It must be done with ev when it returns (the decoder reuses it).
 	Route func(ev *Event) error
+	// RouteBatch, when set, applies a batch's decoded events at once
+	// (before Route): a cluster node sends one request per owner node for
+	// the whole batch instead of one round trip per event. It returns one
+	// error per event (nil: applied), in order; the events are valid only
+	// until it returns.
+	RouteBatch func(evs []Event) []error
 	// MaxBatchBytes is the largest HTTP body or WebSocket message in bytes.
 	// Zero means 8 MiB. The fasthttp Server's MaxRequestBodySize must be
 	// larger, or fasthttp answers an oversize body itself, without JSON.
@@ -116,7 +122,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.workers.New = func() any {
 		a := NewBatchApplier(h.engine, h.limits)
-		a.route = cfg.Route
+		a.route, a.routeBatch = cfg.Route, cfg.RouteBatch
 		return &worker{applier: a, out: make([]byte, 0, 512)}
 	}
 	h.upgrader = websocket.FastHTTPUpgrader{

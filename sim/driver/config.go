@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ucpresence/presence/sim/scenario"
@@ -119,12 +120,21 @@ type Fault struct {
 // WireConfig configures the wire driver.
 type WireConfig struct {
 	// Target is the client WebSocket URL, e.g. ws://127.0.0.1:7070 (the
-	// path /ws/client/websocket is added when missing). Required.
+	// path /ws/client/websocket is added when missing). Required. A
+	// comma-separated list names the nodes of a cluster (docs/CLUSTER.md):
+	// client i connects to node i mod N, and a client whose connection
+	// fails reconnects to the next node and subscribes again.
 	Target string
 	// Ingest is the ingest base URL: http://host:port for batched POSTs to
 	// /ingest/v1/events, ws://host:port for the /ingest/v1/stream
-	// WebSocket. Empty means the Target's host with ws://.
+	// WebSocket. Empty means the Target's host with ws://. A
+	// comma-separated list (or empty with several targets: every target's
+	// host) spreads the senders over the nodes; an HTTP sender whose node
+	// fails re-sends its batch to the next one.
 	Ingest string
+	// Targets and Ingests are Target and Ingest split and completed by
+	// WithDefaults.
+	Targets, Ingests []string
 	// Token is the ingest API's bearer token.
 	Token string
 	// Auth selects the client login: "bearer" (default) or "basic".
@@ -207,21 +217,32 @@ func (w WireConfig) withDefaults() (WireConfig, error) {
 	if w.Target == "" {
 		return w, fmt.Errorf("%w: the wire driver needs a target URL", ErrConfig)
 	}
-	target, err := url.Parse(w.Target)
-	if err != nil || (target.Scheme != "ws" && target.Scheme != "wss") || target.Host == "" {
-		return w, fmt.Errorf("%w: target %q is not a ws:// URL", ErrConfig, w.Target)
+	w.Targets = w.Targets[:0:0]
+	var hosts []string
+	for _, t := range strings.Split(w.Target, ",") {
+		target, err := url.Parse(strings.TrimSpace(t))
+		if err != nil || (target.Scheme != "ws" && target.Scheme != "wss") || target.Host == "" {
+			return w, fmt.Errorf("%w: target %q is not a ws:// URL", ErrConfig, t)
+		}
+		if target.Path == "" || target.Path == "/" {
+			target.Path = "/ws/client/websocket"
+		}
+		w.Targets = append(w.Targets, target.String())
+		hosts = append(hosts, "ws://"+target.Host)
 	}
-	if target.Path == "" || target.Path == "/" {
-		target.Path = "/ws/client/websocket"
-	}
-	w.Target = target.String()
+	w.Target = w.Targets[0]
 	if w.Ingest == "" {
-		w.Ingest = "ws://" + target.Host
+		w.Ingest = strings.Join(hosts, ",")
 	}
-	in, err := url.Parse(w.Ingest)
-	if err != nil || in.Host == "" || (in.Scheme != "ws" && in.Scheme != "wss" && in.Scheme != "http" && in.Scheme != "https") {
-		return w, fmt.Errorf("%w: ingest %q is not an http:// or ws:// URL", ErrConfig, w.Ingest)
+	w.Ingests = w.Ingests[:0:0]
+	for _, i := range strings.Split(w.Ingest, ",") {
+		in, err := url.Parse(strings.TrimSpace(i))
+		if err != nil || in.Host == "" || (in.Scheme != "ws" && in.Scheme != "wss" && in.Scheme != "http" && in.Scheme != "https") {
+			return w, fmt.Errorf("%w: ingest %q is not an http:// or ws:// URL", ErrConfig, i)
+		}
+		w.Ingests = append(w.Ingests, in.String())
 	}
+	w.Ingest = w.Ingests[0]
 	switch w.Auth {
 	case "":
 		w.Auth = "bearer"

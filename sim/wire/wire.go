@@ -26,9 +26,11 @@ type wire struct {
 	plan   *driver.Plan
 	mapper *driver.Mapper
 
-	senders []*sender
-	clients []*wireClient      // parallel to plan.watchers
-	pool    []*oracle.Recorder // shared by the client readers
+	senders   []*sender
+	clientsMu sync.Mutex         // guards the elements of clients (a failover replaces one)
+	clients   []*wireClient      // parallel to plan.watchers
+	failovers atomic.Int64       // clients that reconnected to another node
+	pool      []*oracle.Recorder // shared by the client readers
 
 	decodeMismatch  atomic.Bool     // the fast event decoder's cross-check failed (logged once)
 	anomaliesLogged [4]atomic.Int64 // anomalous updates logged per kind (the first ten are)
@@ -105,8 +107,9 @@ func (w *wire) Setup(ctx context.Context) error {
 	for u := range p.Logs {
 		p.Logs[u].State = oracle.NewExpected()
 	}
-	for range w.cfg.Wire.Senders {
+	for i := range w.cfg.Wire.Senders {
 		s := newSender(w)
+		s.node = i // its ingest node: Wire.Ingests[i mod N]
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
@@ -173,12 +176,15 @@ func (w *wire) connect(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := w.dialClient(ctx, view.User, view)
+			c, err := w.dialClientAt(ctx, view.User, view, i%len(w.cfg.Wire.Targets), nil)
 			if err != nil {
 				firstErr.CompareAndSwap(nil, &err)
 				return
 			}
+			c.index = i
+			w.clientsMu.Lock()
 			w.clients[i] = c
+			w.clientsMu.Unlock()
 		}()
 	}
 	wg.Wait()
@@ -232,7 +238,7 @@ func (w *wire) quiet(ctx context.Context) bool {
 	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
 	for {
 		last := int64(0)
-		for _, c := range w.clients {
+		for _, c := range w.clientList() {
 			last = max(last, c.lastMessage.Load())
 		}
 		if time.Since(time.Unix(0, last)) >= quietFor {
@@ -289,7 +295,7 @@ func (w *wire) Close() {
 		close(w.stopKeepAlive)
 	}
 	var wg sync.WaitGroup
-	for _, c := range w.clients {
+	for _, c := range w.clientList() {
 		if c == nil {
 			continue
 		}

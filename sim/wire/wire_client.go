@@ -57,6 +57,12 @@ type wireClient struct {
 	// sessionToken is the JWT the login returned ("" if none): a
 	// reconnect logs in with it.
 	sessionToken string
+	index        int // position in wire.clients (watchers), -1 otherwise
+	node         int // index into Wire.Targets of the node it is connected to
+	// resync holds the updates read while a client that replaced a failed
+	// one subscribes again (wire_failover.go); nil otherwise.
+	resync *resyncQueue
+
 	// The reader merges an update into the view and hands it to the
 	// resolver, which accounts it once the owner's sender has every
 	// change the server made up to the update's arrival (awaitFinal):
@@ -88,21 +94,33 @@ const resolveTimeout = 10 * time.Second
 
 // dialClient connects, negotiates and logs in user, and starts the reader.
 func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherView) (*wireClient, error) {
-	return w.dialClientWith(ctx, user, view, "")
+	return w.dialClientAt(ctx, user, view, int(user)%len(w.cfg.Wire.Targets), nil)
 }
 
 // dialClientWith is dialClient logging in with jwt when it is not empty:
 // a reconnecting client presents the token its previous login returned,
 // as real clients do (a password login costs the server a PBKDF2 hash).
 func (w *wire) dialClientWith(ctx context.Context, user int32, view *oracle.WatcherView, jwt string) (*wireClient, error) {
+	return w.dialClientAtWith(ctx, user, view, int(user)%len(w.cfg.Wire.Targets), nil, jwt)
+}
+
+// dialClientAt is dialClient to node (an index into Wire.Targets); resync
+// is set for a client that replaces a failed one.
+func (w *wire) dialClientAt(ctx context.Context, user int32, view *oracle.WatcherView, node int, resync *resyncQueue) (*wireClient, error) {
+	return w.dialClientAtWith(ctx, user, view, node, resync, "")
+}
+
+// dialClientAtWith is dialClientAt with an optional JWT login.
+func (w *wire) dialClientAtWith(ctx context.Context, user int32, view *oracle.WatcherView, node int, resync *resyncQueue, jwt string) (*wireClient, error) {
 	started := time.Now()
+	target := w.cfg.Wire.Targets[node]
 	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
-	conn, _, err := dialer.DialContext(ctx, w.cfg.Wire.Target, http.Header{})
+	conn, _, err := dialer.DialContext(ctx, target, http.Header{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: dial %s: %v", ErrWire, w.cfg.Wire.Target, err)
+		return nil, fmt.Errorf("%w: dial %s: %v", ErrWire, target, err)
 	}
 	c := &wireClient{w: w, user: user, view: view, conn: conn, rec: w.clientRecorder(user),
-		waiters: map[int64]chan *protocol.Message{}, done: make(chan struct{})}
+		waiters: map[int64]chan *protocol.Message{}, done: make(chan struct{}), index: -1, node: node, resync: resync}
 	if view != nil {
 		c.keys = make([]uint64, len(view.Subs))
 		c.resolve = make(chan resolveItem, resolveQueue)
@@ -241,12 +259,21 @@ func (c *wireClient) readLoop() {
 	for {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
-			if !c.closing.Load() && c.w.readFailed.CompareAndSwap(false, true) {
+			if c.closing.Load() {
+				return
+			}
+			if c.index >= 0 && c.ready.Load() && len(c.w.cfg.Wire.Targets) > 1 {
+				// A cluster: reconnect to the next node and subscribe again.
+				defer func() { go c.w.failover(c, err) }()
+			} else if c.w.readFailed.CompareAndSwap(false, true) {
 				c.w.cfg.Logger.Error("presencesim: a client connection failed", "user", c.w.plan.Population.Users[c.user].ContactID, "error", err)
 			}
 			return
 		}
 		recv := time.Now()
+		if c.resync != nil && c.resync.hold(data, recv) {
+			continue
+		}
 		if c.view != nil && c.dec.decode(data) {
 			c.decoded++
 			if c.decoded%eventCrossCheck == 0 && !c.crossCheck(data) {

@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -95,7 +96,8 @@ type sender struct {
 
 	stream *websocket.Conn // nil over HTTP
 	http   *http.Client
-	url    string
+	node   int          // index into Wire.Ingests of the node it sends to; poster only after connect
+	urls   []string     // HTTP: the batch URL of every node, for failover
 	posts  chan postJob // HTTP: batches for the poster goroutine, in order
 	seq    uint64
 	acks   chan sentBatch // sent batches in order, for the ack reader
@@ -126,7 +128,7 @@ func newSender(w *wire) *sender {
 // connect opens the sender's ingest connection.
 func (s *sender) connect(ctx context.Context) error {
 	cfg := &s.w.cfg.Wire
-	base, _ := url.Parse(cfg.Ingest)
+	base, _ := url.Parse(cfg.Ingests[s.node%len(cfg.Ingests)])
 	header := http.Header{}
 	if cfg.Token != "" {
 		header.Set("Authorization", "Bearer "+cfg.Token)
@@ -147,8 +149,12 @@ func (s *sender) connect(ctx context.Context) error {
 		s.acks = make(chan sentBatch, 1024)
 		go s.readAcks()
 	default:
-		base.Path = "/ingest/v1/events"
-		s.url = base.String()
+		for _, b := range cfg.Ingests {
+			u, _ := url.Parse(b)
+			u.Path = "/ingest/v1/events"
+			u.RawQuery = base.RawQuery
+			s.urls = append(s.urls, u.String())
+		}
 		s.http = &http.Client{Timeout: 30 * time.Second}
 		s.posts = make(chan postJob, 64)
 		go s.poster()
@@ -479,7 +485,34 @@ type ingestAnswer struct {
 
 // post sends a batch over HTTP and accounts its answer.
 func (s *sender) post(body []byte, batch sentBatch) error {
-	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	// A node that fails (connection refused or reset, or an answer of 502-504
+	// while its cluster moves ownership) gets the batch re-sent to the next
+	// node for up to failoverTimeout: the sources' re-send contract of
+	// docs/CLUSTER.md. Events are state assignments, so a batch the failed
+	// node had applied in part is applied again without harm.
+	deadline := time.Now().Add(failoverTimeout)
+	for {
+		err := s.postOnce(s.urls[s.node%len(s.urls)], body, batch)
+		if err == nil || len(s.urls) == 1 || time.Now().After(deadline) {
+			return err
+		}
+		var status httpStatusError
+		if errors.As(err, &status) && (status < 502 || status > 504) {
+			return err
+		}
+		s.w.cfg.Logger.Warn("presencesim: ingest node failed, re-sending the batch to the next one", "node", s.urls[s.node%len(s.urls)], "error", err)
+		s.node++
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// httpStatusError is an ingest answer other than 200.
+type httpStatusError int
+
+func (e httpStatusError) Error() string { return "HTTP " + strconv.Itoa(int(e)) }
+
+func (s *sender) postOnce(url string, body []byte, batch sentBatch) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -496,7 +529,7 @@ func (s *sender) post(body []byte, batch sentBatch) error {
 	var answer ingestAnswer
 	_ = json.Unmarshal(answerBody, &answer)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(answerBody))
+		return fmt.Errorf("%w: %s", httpStatusError(resp.StatusCode), bytes.TrimSpace(answerBody))
 	}
 	s.acknowledged(batch, &answer, time.Now())
 	s.acked <- ackedBatch{batch: batch, times: answer.Times}

@@ -29,7 +29,7 @@ func (w *wire) setRights(ctx context.Context) error {
 		}
 	}
 	clientOf := make(map[int32]*wireClient, len(w.clients))
-	for _, c := range w.clients {
+	for _, c := range w.clientList() {
 		clientOf[c.user] = c
 	}
 	sem := make(chan struct{}, w.cfg.Wire.DialConcurrency)
@@ -185,7 +185,7 @@ func (w *wire) eachClient(ctx context.Context, fn func(c *wireClient) error) err
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
-	for _, c := range w.clients {
+	for _, c := range w.clientList() {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {

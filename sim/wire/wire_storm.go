@@ -82,6 +82,7 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 						latency := c.firstSubscribed.Sub(due)
 						c.loginTook = 0
 						copy(c.keys, old.keys) // the resolver's positions in the change logs
+						c.index = old.index
 						c.rec.Mutex.Lock()
 						c.rec.Record(oracle.MetricReconnect, int64(latency))
 						c.rec.Mutex.Unlock()
