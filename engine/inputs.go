@@ -124,6 +124,10 @@ func (e *Engine) Groups(id string) ([]string, bool) {
 // SetImages sets the small and large pictures of a contact; nil clears one.
 // Hashes are computed here (hex SHA-256, truncated to 128 bits).
 func (e *Engine) SetImages(id string, small, large []byte) error {
+	return e.setImagesIn(nil, id, small, large)
+}
+
+func (e *Engine) setImagesIn(d *Deferred, id string, small, large []byte) error {
 	si, li := makeImage(small), makeImage(large)
 	if e.lookup(id) == nil {
 		return ErrUnknownContact
@@ -131,7 +135,7 @@ func (e *Engine) SetImages(id string, small, large []byte) error {
 	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeImages, Contact: id, Small: si, Large: li} }); forwarded {
 		return err
 	}
-	return e.durably(id, func() []Change { return []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}} }, func() error {
+	return e.durablyIn(d, id, func() []Change { return []Change{{Kind: ChangeImages, Contact: id, Small: si, Large: li}} }, func() error {
 		return e.setImages(id, si, li)
 	})
 }
@@ -384,6 +388,10 @@ func (c *contact) sumCapabilities(next *Snapshot) Section {
 // calculated state from now on, until a new system event other than
 // available (see docs/PRESENCE-RULES.md). Kind AbsentNotSet resets it.
 func (e *Engine) SetAbsentState(id string, st AbsentState) error {
+	return e.setAbsentStateIn(nil, id, st)
+}
+
+func (e *Engine) setAbsentStateIn(d *Deferred, id string, st AbsentState) error {
 	if st.Kind < AbsentAvailable || st.Kind > AbsentNotSet {
 		return fmt.Errorf("%w: absent state %d", ErrInvalid, st.Kind)
 	}
@@ -404,7 +412,7 @@ func (e *Engine) SetAbsentState(id string, st AbsentState) error {
 	if forwarded, err := e.route(id, func() Change { return change }); forwarded {
 		return err
 	}
-	return e.durably(id, func() []Change { return []Change{change} }, func() error { return e.setAbsentState(id, st) })
+	return e.durablyIn(d, id, func() []Change { return []Change{change} }, func() error { return e.setAbsentState(id, st) })
 }
 
 func (e *Engine) setAbsentState(id string, st AbsentState) error {
@@ -437,6 +445,10 @@ func (e *Engine) SetNote(id, text string) error {
 // RestoreNote sets the custom note with its original time (SetNote stamps
 // the engine clock); an empty text clears it.
 func (e *Engine) RestoreNote(id string, note Note) error {
+	return e.restoreNote(nil, id, note)
+}
+
+func (e *Engine) restoreNote(d *Deferred, id string, note Note) error {
 	if e.lookup(id) == nil {
 		return ErrUnknownContact
 	}
@@ -447,7 +459,7 @@ func (e *Engine) RestoreNote(id string, note Note) error {
 	if forwarded, err := e.route(id, func() Change { return Change{Kind: ChangeNote, Contact: id, Note: value} }); forwarded {
 		return err
 	}
-	return e.durably(id, func() []Change { return []Change{{Kind: ChangeNote, Contact: id, Note: value}} }, func() error {
+	return e.durablyIn(d, id, func() []Change { return []Change{{Kind: ChangeNote, Contact: id, Note: value}} }, func() error {
 		return e.update(id, func(_ *contact, next *Snapshot, _ time.Time) Section {
 			if next.Note.Text == note.Text {
 				return 0

@@ -21,13 +21,43 @@ var scopes = map[engine.Scope]Scope{engine.ScopeGlobal: ScopeGlobal, engine.Scop
 
 // Persist writes changes atomically and returns after the fsync.
 func (p EnginePersister) Persist(changes ...engine.Change) error {
+	mutations, err := mutationsOf(changes)
+	if err != nil {
+		return err
+	}
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return p.Store.Apply(ctx, mutations...)
+}
+
+// PersistAsync queues changes as one atomic call and returns at once; the
+// Durable's Wait returns after the fsync (engine.AsyncPersister). Calls
+// commit in the order they were queued.
+func (p EnginePersister) PersistAsync(changes ...engine.Change) (engine.Durable, error) {
+	mutations, err := mutationsOf(changes)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := p.Store.ApplyAsync(mutations...)
+	if err != nil {
+		return nil, err
+	}
+	return pending, nil
+}
+
+// mutationsOf translates engine changes into store mutations.
+func mutationsOf(changes []engine.Change) ([]Mutation, error) {
 	mutations := make([]Mutation, 0, len(changes))
 	for _, c := range changes {
 		switch c.Kind {
 		case engine.ChangeRights:
 			scope, ok := scopes[c.Scope]
 			if !ok {
-				return fmt.Errorf("store: unknown rights scope %d", c.Scope)
+				return nil, fmt.Errorf("store: unknown rights scope %d", c.Scope)
 			}
 			if c.Rights == nil {
 				mutations = append(mutations, DeleteRights(scope, c.Key, c.Remote))
@@ -74,16 +104,10 @@ func (p EnginePersister) Persist(changes ...engine.Change) error {
 			}
 			mutations = append(mutations, PutImage(c.Contact, img))
 		default:
-			return fmt.Errorf("store: unknown change kind %d", c.Kind)
+			return nil, fmt.Errorf("store: unknown change kind %d", c.Kind)
 		}
 	}
-	timeout := p.Timeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	return p.Store.Apply(ctx, mutations...)
+	return mutations, nil
 }
 
 // RestoreStats counts what Restore put back.

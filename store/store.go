@@ -157,24 +157,13 @@ func (s *Store) Apply(ctx context.Context, mutations ...Mutation) error {
 	if len(mutations) == 0 {
 		return nil
 	}
-	for _, mutation := range mutations {
-		if err := mutation.validate(); err != nil {
-			return err
-		}
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	call := &request{mutations: mutations, done: make(chan error, 1)}
-	s.mutex.Lock()
-	if s.closed {
-		s.mutex.Unlock()
-		return ErrClosed
+	call, err := s.enqueue(mutations)
+	if err != nil {
+		return err
 	}
-	s.pending = append(s.pending, call)
-	s.mutex.Unlock()
-	s.signal()
-
 	select {
 	case err := <-call.done:
 		return err
@@ -185,6 +174,66 @@ func (s *Store) Apply(ctx context.Context, mutations ...Mutation) error {
 		}
 		return <-call.done
 	}
+}
+
+// Pending is the durability of mutations queued by ApplyAsync.
+type Pending struct {
+	call   *request
+	err    error
+	waited bool
+}
+
+// Wait blocks until the queued mutations are committed and fsynced and
+// returns nil, or returns the commit's error (then none of them was
+// applied). A second Wait returns the first one's result. Wait is for one
+// goroutine: a Pending is not safe for concurrent use.
+func (p *Pending) Wait() error {
+	if !p.waited {
+		if p.call != nil {
+			p.err = <-p.call.done
+		}
+		p.waited = true
+	}
+	return p.err
+}
+
+// ApplyAsync queues mutations like Apply but returns at once: the returned
+// Pending's Wait reports the commit. Calls are committed in the order they
+// were queued, so one goroutine that queues A then B never sees B durable
+// without A (a failed commit fails every call of its batch; a later batch
+// can still succeed, which is why every Pending must be waited, not only
+// the last). It is how one ingest stream keeps many entries in one group
+// commit instead of waiting an fsync per entry (server/ingest). A queued
+// call cannot be cancelled. Errors: an invalid mutation gives
+// ErrInvalidMutation and ErrClosed after Close, with nothing queued.
+func (s *Store) ApplyAsync(mutations ...Mutation) (*Pending, error) {
+	if len(mutations) == 0 {
+		return &Pending{waited: true}, nil
+	}
+	call, err := s.enqueue(mutations)
+	if err != nil {
+		return nil, err
+	}
+	return &Pending{call: call}, nil
+}
+
+// enqueue validates mutations and appends one call to the writer's queue.
+func (s *Store) enqueue(mutations []Mutation) (*request, error) {
+	for _, mutation := range mutations {
+		if err := mutation.validate(); err != nil {
+			return nil, err
+		}
+	}
+	call := &request{mutations: mutations, done: make(chan error, 1)}
+	s.mutex.Lock()
+	if s.closed {
+		s.mutex.Unlock()
+		return nil, ErrClosed
+	}
+	s.pending = append(s.pending, call)
+	s.mutex.Unlock()
+	s.signal()
+	return call, nil
 }
 
 // signal wakes the writer without blocking.

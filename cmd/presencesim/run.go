@@ -67,6 +67,7 @@ func runFlags(output io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&w.SetRights, "set-rights", true, "set the scenario's rights with asnSetDynamicRights (false: the server's directory has them)")
 	fs.DurationVar(&w.BatchDelay, "batch-delay", 2*time.Millisecond, "how long an ingest batch collects events")
 	fs.IntVar(&w.Senders, "senders", 4, "ingest connections")
+	fs.DurationVar(&w.ReconnectStorm, "reconnect-storm", 0, "after the day, drop every client connection and reconnect all within this window, measuring logins (0: 1s when the scenario drops every session at once; negative: never)")
 	return fs, o
 }
 

@@ -61,3 +61,26 @@ func Apply(e *engine.Engine, ev *Event) error {
 	}
 	return fmt.Errorf("%w: %s", ErrUnknownOp, ev.Op)
 }
+
+// applyDeferred is Apply with the durable ops (notes, absent states,
+// images) through the stream's Deferred writer: applied at once, their
+// durability collected in d for the caller to wait on before it answers.
+func applyDeferred(d *engine.Deferred, ev *Event) error {
+	id := ev.Contact
+	if id == "" {
+		return fmt.Errorf("%w: empty contact id", engine.ErrInvalid)
+	}
+	switch ev.Op {
+	case OpSetAbsent:
+		return d.SetAbsentState(id, ev.Absent)
+	case OpResetAbsent:
+		return d.ResetAbsentState(id)
+	case OpSetNote:
+		return d.SetNote(id, ev.Note)
+	case OpClearNote:
+		return d.SetNote(id, "")
+	case OpSetImages:
+		return d.SetImages(id, ev.SmallImage, ev.LargeImage)
+	}
+	return Apply(d.Engine(), ev)
+}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"time"
 
@@ -83,10 +84,14 @@ type Result struct {
 type BatchApplier struct {
 	engine *engine.Engine
 	route  func(*Event) error // Config.Route; nil: Apply to engine
-	limits Limits
-	dec    Decoder
-	ev     Event
-	res    Result
+	// deferred applies the durable ops without an fsync wait each; their
+	// Durables are waited by Apply (HTTP) or by the stream's ack writer.
+	deferred *engine.Deferred
+	waits    []engine.Durable
+	limits   Limits
+	dec      Decoder
+	ev       Event
+	res      Result
 	// ReportTimes makes Apply fill Result.Times (the ingest URL's
 	// query parameter times=1): a source that alone feeds its contacts
 	// learns where each event fell among the contacts' calendar
@@ -102,7 +107,7 @@ type BatchApplier struct {
 // NewBatchApplier returns an applier for e with these limits (zero fields
 // take the defaults).
 func NewBatchApplier(e *engine.Engine, limits Limits) *BatchApplier {
-	return &BatchApplier{engine: e, limits: limits.withDefaults()}
+	return &BatchApplier{engine: e, deferred: e.NewDeferred(), limits: limits.withDefaults()}
 }
 
 // Apply applies a batch: one event per line, blank lines ignored, "\r\n"
@@ -110,10 +115,41 @@ func NewBatchApplier(e *engine.Engine, limits Limits) *BatchApplier {
 // a *BatchError, with nothing applied, when one is exceeded. Otherwise it
 // applies every event, in order, and returns when the engine has applied
 // the last one; an event that fails (malformed, unknown op, engine error)
-// is listed in the result and does not stop the others. The Result belongs
-// to the applier and is valid until its next Apply.
+// is listed in the result and does not stop the others. The durable ops
+// (notes, absent states, images) are group-committed together when the
+// engine's persister is an engine.AsyncPersister; Apply returns after the
+// last of them is durable, or with an error wrapping engine.ErrNotDurable
+// (and the Result of what was applied in memory) when the store failed.
+// The Result belongs to the applier and is valid until its next Apply.
 func (a *BatchApplier) Apply(batch []byte) (*Result, error) {
-	return a.apply(batch, 0)
+	res, err := a.apply(batch, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.wait(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// wait waits for every durable change applied since the last wait or take
+// and returns the first failure.
+func (a *BatchApplier) wait() error {
+	a.waits = a.deferred.Take(a.waits[:0])
+	return waitAll(a.waits)
+}
+
+// waitAll waits for every Durable (each must be waited: a failed commit
+// can be followed by a successful one) and returns the first failure.
+func waitAll(waits []engine.Durable) error {
+	var first error
+	for i, d := range waits {
+		if err := d.Wait(); err != nil && first == nil {
+			first = fmt.Errorf("%w: %w", engine.ErrNotDurable, err)
+		}
+		waits[i] = nil
+	}
+	return first
 }
 
 // apply is Apply for a batch that starts after firstLine lines (the
@@ -144,7 +180,7 @@ func (a *BatchApplier) apply(batch []byte, firstLine int) (*Result, error) {
 		if err == nil && a.route != nil {
 			err = a.route(&a.ev)
 		} else if err == nil {
-			err = Apply(a.engine, &a.ev)
+			err = applyDeferred(a.deferred, &a.ev)
 		}
 		if a.ReportTimes {
 			at := int64(0)

@@ -203,6 +203,9 @@ func statusOf(err error) (status, line int) {
 	if errors.Is(err, ErrTooManyEvents) {
 		return fasthttp.StatusBadRequest, line
 	}
+	if errors.Is(err, engine.ErrNotDurable) {
+		return fasthttp.StatusServiceUnavailable, line
+	}
 	if errors.Is(err, ErrBatchTooLarge) || errors.Is(err, ErrLineTooLong) {
 		return fasthttp.StatusRequestEntityTooLarge, line
 	}

@@ -165,6 +165,12 @@ type WireConfig struct {
 	// InvokeRate paces each connection's setup invokes (per second), under
 	// the server's rate limit. Zero means 150.
 	InvokeRate int
+	// ReconnectStorm, when positive, drops every watcher connection after
+	// the day and reconnects them all within this window (open-loop), to
+	// measure logins (metric "login"). Zero: only when the scenario drops
+	// every session at once (a disconnect fault of share 1), with a window
+	// of one second. Negative: never.
+	ReconnectStorm time.Duration
 }
 
 // WithDefaults validates cfg and fills in defaults.

@@ -32,10 +32,17 @@ const (
 	// intended time (a diagnostic: the difference to MetricDelivery is the
 	// coordinated omission the intended-time method avoids).
 	MetricServiceTime
+	// MetricLogin: a wire client's login at setup, from the start of its
+	// connect to its first subscribe result: WebSocket handshake,
+	// negotiate, login, first asnGetAndSubscribePresenceV2 (sim/wire).
+	MetricLogin
+	// MetricReconnect: the same for a client of the reconnect storm, from
+	// its intended reconnect time (open-loop).
+	MetricReconnect
 	NumMetrics
 )
 
-var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time"}
+var metricNames = [NumMetrics]string{"delivery", "fanout", "ingest", "schedule_lag", "slow_delivery", "service_time", "login", "reconnect"}
 
 // String returns the metric's name ("delivery").
 func (m Metric) String() string { return metricNames[m] }
@@ -98,10 +105,13 @@ const (
 	CounterDropped
 	// CounterErrors: engine or transport errors.
 	CounterErrors
+	// CounterLoginErrors: wire logins (connect, negotiate, login or first
+	// subscribe) that failed and were retried.
+	CounterLoginErrors
 	NumCounters
 )
 
-var counterNames = [NumCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors"}
+var counterNames = [NumCounters]string{"events", "changes", "deliveries", "stale", "torn", "out_of_order", "duplicated", "unexpected", "coalesced", "unattributed", "raced", "injected_faults", "errors", "login_errors"}
 
 // String returns the counter's name.
 func (c Counter) String() string { return counterNames[c] }

@@ -159,6 +159,28 @@ func TestWireHTTPIngestAndBasicLogin(t *testing.T) {
 	}
 }
 
+// TestWireReconnectStorm: after the day every client connection drops and
+// reconnects within 300 ms; each watcher counts one login at setup
+// ("login") and one in the storm ("reconnect"), none failed, and the final check on the new
+// connections finds the server consistent with the model.
+func TestWireReconnectStorm(t *testing.T) {
+	ts := startServer(t, nil)
+	cfg := Config{Scenario: loadScenario(t, "smoke"), WallTime: 3 * time.Second, StopAfter: time.Second, SlowReaderShare: -1, Driver: DriverWire,
+		Wire: WireConfig{Target: "ws://" + ts.addr, Token: testIngestToken, SetRights: true, ReconnectStorm: 300 * time.Millisecond}}
+	res := run(t, cfg)
+	for _, name := range []string{"login", "reconnect"} { // setup, storm
+		if m := res.Metrics[name]; m.Count != int64(res.Watchers) || m.P99 <= 0 || res.Values[name+".p99"] <= 0 {
+			t.Fatalf("%s metric %+v for %d watchers", name, m, res.Watchers)
+		}
+	}
+	if res.Counters["login_errors"] != 0 {
+		t.Fatalf("login errors %d", res.Counters["login_errors"])
+	}
+	if res.Oracle.Checked == 0 || res.Oracle.Divergence != 0 || res.Oracle.Lost != 0 || res.Oracle.ModelDivergence != 0 {
+		t.Fatalf("after the storm: %+v", res.Oracle)
+	}
+}
+
 func TestWireRefusedToken(t *testing.T) {
 	ts := startServer(t, nil)
 	_, err := Run(context.Background(), Config{Scenario: loadScenario(t, "smoke"), Driver: DriverWire,

@@ -42,6 +42,8 @@ type wire struct {
 
 	failMu sync.Mutex // guards failure
 	failed error
+
+	stormLine string // the reconnect storm's summary (Quiesce writes, Check prints)
 }
 
 // New returns the wire driver of the run whose shared state is r.
@@ -196,19 +198,42 @@ func (w *wire) connect(ctx context.Context) error {
 	return nil
 }
 
-// Quiesce ends the day on a still server and waits until it is still.
+// Quiesce ends the day and waits until the server is still (quiesceDay).
+// Then, when configured, it runs the reconnect storm (wire_storm.go) and
+// waits for quiet again.
+func (w *wire) Quiesce(ctx context.Context) bool {
+	if !w.quiesceDay(ctx) {
+		return false
+	}
+	if window := w.stormWindow(); window > 0 {
+		if err := w.reconnectStorm(ctx, window); err != nil {
+			w.fail(err)
+			return false
+		}
+		return w.quiet(ctx)
+	}
+	return true
+}
+
+// quiesceDay ends the day on a still server and waits until it is still.
 // The senders withdraw the calendars that still have boundaries to run
 // (setAppointments with an empty list, unmeasured): meetings that end
 // after the day would otherwise change the server while Check compares
 // the watchers' views with fresh snapshots. Then it waits until every
 // answer is applied to the models, no client received an update for
 // 300 ms (plus the slow readers' delay) and every update is accounted.
-func (w *wire) Quiesce(ctx context.Context) bool {
+func (w *wire) quiesceDay(ctx context.Context) bool {
 	w.barrier()
 	for _, s := range w.senders {
 		s.in <- senderItem{kind: itemEndDay}
 	}
 	w.barrier()
+	return w.quiet(ctx)
+}
+
+// quiet waits until no client received an update for 300 ms (plus the slow
+// readers' delay) and every update is accounted, at most QuiesceTimeout.
+func (w *wire) quiet(ctx context.Context) bool {
 	deadline := time.Now().Add(w.cfg.QuiesceTimeout)
 	quietFor := 300*time.Millisecond + w.cfg.SlowReaderDelay
 	for {

@@ -49,8 +49,16 @@ type wireClient struct {
 	ready       atomic.Bool // views initialised: updates are accounted
 	closing     atomic.Bool // close was called: a read error is expected
 
-	index int // position in wire.clients (watchers), -1 otherwise
-	node  int // index into Wire.Targets of the node it is connected to
+	// loginTook is dial to login result (dialClient); firstSubscribed the
+	// moment the first subscribe result of the last subscribeAll arrived.
+	// Written and read by the goroutine that logs in and subscribes.
+	loginTook       time.Duration
+	firstSubscribed time.Time
+	// sessionToken is the JWT the login returned ("" if none): a
+	// reconnect logs in with it.
+	sessionToken string
+	index        int // position in wire.clients (watchers), -1 otherwise
+	node         int // index into Wire.Targets of the node it is connected to
 	// resync holds the updates read while a client that replaced a failed
 	// one subscribes again (wire_failover.go); nil otherwise.
 	resync *resyncQueue
@@ -89,9 +97,22 @@ func (w *wire) dialClient(ctx context.Context, user int32, view *oracle.WatcherV
 	return w.dialClientAt(ctx, user, view, int(user)%len(w.cfg.Wire.Targets), nil)
 }
 
+// dialClientWith is dialClient logging in with jwt when it is not empty:
+// a reconnecting client presents the token its previous login returned,
+// as real clients do (a password login costs the server a PBKDF2 hash).
+func (w *wire) dialClientWith(ctx context.Context, user int32, view *oracle.WatcherView, jwt string) (*wireClient, error) {
+	return w.dialClientAtWith(ctx, user, view, int(user)%len(w.cfg.Wire.Targets), nil, jwt)
+}
+
 // dialClientAt is dialClient to node (an index into Wire.Targets); resync
 // is set for a client that replaces a failed one.
 func (w *wire) dialClientAt(ctx context.Context, user int32, view *oracle.WatcherView, node int, resync *resyncQueue) (*wireClient, error) {
+	return w.dialClientAtWith(ctx, user, view, node, resync, "")
+}
+
+// dialClientAtWith is dialClientAt with an optional JWT login.
+func (w *wire) dialClientAtWith(ctx context.Context, user int32, view *oracle.WatcherView, node int, resync *resyncQueue, jwt string) (*wireClient, error) {
+	started := time.Now()
 	target := w.cfg.Wire.Targets[node]
 	dialer := websocket.Dialer{ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10, HandshakeTimeout: 10 * time.Second}
 	conn, _, err := dialer.DialContext(ctx, target, http.Header{})
@@ -114,7 +135,9 @@ func (w *wire) dialClientAt(ctx context.Context, user int32, view *oracle.Watche
 		return nil, err
 	}
 	login := &protocol.AsnLoginV2ChoiceArgument{}
-	if w.cfg.Wire.Auth == "basic" {
+	if jwt != "" {
+		login.Bearer = &protocol.AsnAuthBearer{JWT: jwt}
+	} else if w.cfg.Wire.Auth == "basic" {
 		credential := w.expand(w.cfg.Wire.Login, user) + ":" + w.cfg.Wire.Password
 		login.Basic = &protocol.AsnAuthBasicCredential{Credential: base64.StdEncoding.EncodeToString([]byte(credential))}
 	} else {
@@ -129,6 +152,10 @@ func (w *wire) dialClientAt(ctx context.Context, user int32, view *oracle.Watche
 	if err := json.Unmarshal(res.Result.Value, &result); err != nil || result.Succeeded == nil {
 		c.close()
 		return nil, fmt.Errorf("%w: login of %s refused: %s", ErrWire, w.plan.Population.Users[user].ContactID, res.Result.Value)
+	}
+	c.loginTook = time.Since(started)
+	if t := result.Succeeded.Token; t != nil {
+		c.sessionToken = t.JWT.Value
 	}
 	w.liveMu.Lock()
 	w.live = append(w.live, c)
@@ -340,10 +367,10 @@ func (c *wireClient) countError() {
 // update merges one asnUpdatePresenceV2 into the view and hands it to
 // the resolver.
 func (c *wireClient) update(arg *protocol.AsnUpdatePresenceV2Argument, recv int64) {
+	c.lastMessage.Store(recv) // also unaccounted ones: Quiesce waits for the traffic to stop
 	if c.view == nil || !c.ready.Load() {
 		return
 	}
-	c.lastMessage.Store(recv)
 	w := c.w
 	owner, ok := w.plan.Index[arg.Presence.ContactID]
 	i := -1
@@ -440,6 +467,18 @@ func (c *wireClient) drained(deadline time.Time) bool {
 		c.view.Subs[i].Key = c.keys[i]
 	}
 	return true
+}
+
+// drop closes the connection abruptly, as a network failure or a server
+// restart does (no logoff), and waits for the reader to end.
+func (c *wireClient) drop() {
+	c.closing.Store(true)
+	c.ready.Store(false)
+	_ = c.conn.Close()
+	<-c.done
+	if c.resolve != nil && c.resolveClosed.CompareAndSwap(false, true) {
+		close(c.resolve) // the reader has stopped: nothing is handed any more
+	}
 }
 
 // logoff ends the session politely and closes the connection.

@@ -93,9 +93,11 @@ func (w *wire) setRights(ctx context.Context) error {
 }
 
 // subscribeAll subscribes one client to its contacts (one call per flag
-// set) and hands each returned presence to fn.
+// set) and hands each returned presence to fn; nil fn: the results are
+// not decoded.
 func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubView, p *protocol.AsnPresenceV2)) error {
 	w, view := c.w, c.view
+	c.firstSubscribed = time.Time{}
 	done := map[engine.Section]bool{}
 	for i := range view.Subs {
 		flags := view.Subs[i].Flags
@@ -115,6 +117,12 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubVie
 		if err != nil {
 			return err
 		}
+		if c.firstSubscribed.IsZero() {
+			c.firstSubscribed = time.Now()
+		}
+		if fn == nil {
+			continue // the storm's first subscribe: the views are re-based after it
+		}
 		var result protocol.AsnGetAndSubscribePresenceV2Result
 		if err := json.Unmarshal(m.Result.Value, &result); err != nil {
 			return fmt.Errorf("%w: subscribe result: %v", ErrWire, err)
@@ -133,8 +141,21 @@ func (c *wireClient) subscribeAll(ctx context.Context, fn func(sv *oracle.SubVie
 
 // subscribe subscribes every client; the snapshots are the first views,
 // positioned at each contact's newest change.
+//
+// Each client's login latency (MetricLogin) is its dial-to-login time plus
+// its first subscribe call: the setup's wait between the two phases (all
+// clients log in, the rights are set, then all subscribe) is left out.
 func (w *wire) subscribe(ctx context.Context) error {
 	err := w.eachClient(ctx, func(c *wireClient) error {
+		started := time.Now()
+		defer func() {
+			if !c.firstSubscribed.IsZero() && c.loginTook > 0 { // once per login
+				c.rec.Mutex.Lock()
+				c.rec.Record(oracle.MetricLogin, int64(c.loginTook+c.firstSubscribed.Sub(started)))
+				c.rec.Mutex.Unlock()
+				c.loginTook = 0
+			}
+		}()
 		err := c.subscribeAll(ctx, func(sv *oracle.SubView, p *protocol.AsnPresenceV2) {
 			sv.Print = oracle.ViewPrint{}
 			sv.Calls = nil
@@ -193,6 +214,9 @@ func (w *wire) eachClient(ctx context.Context, fn func(c *wireClient) error) err
 func (w *wire) Check(ctx context.Context, o *oracle.Report) error {
 	if err := w.failure(); err != nil {
 		return err
+	}
+	if w.stormLine != "" && w.cfg.Status != nil {
+		fmt.Fprintln(w.cfg.Status, w.stormLine)
 	}
 	var mu sync.Mutex
 	modelOff := map[[2]int32]bool{}
