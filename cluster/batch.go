@@ -3,12 +3,14 @@ package cluster
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/ucpresence/presence/engine"
 	"github.com/ucpresence/presence/server/ingest"
 )
 
@@ -21,23 +23,40 @@ import (
 // events keep their order, since they all go to its one owner. Directory
 // changes (putContact, removeContact) are applied one at a time at their
 // place in the batch, after the events before them.
-func (n *Node) ApplyEvents(evs []ingest.Event) []error {
+//
+// times, when not nil (len(evs)), receives for each applied event the
+// engine time its owner applied it at (engine.InputTime on the owner; 0
+// when unknown, e.g. a directory change): the ingest answer's times=1,
+// which the simulator's exact oracle orders against calendar boundaries.
+func (n *Node) ApplyEvents(evs []ingest.Event, times []int64) []error {
 	errs := make([]error, len(evs))
+	if times != nil {
+		times = times[:len(evs)]
+		clear(times)
+	}
 	start := 0
 	for i := range evs {
 		if evs[i].Op == ingest.OpPutContact || evs[i].Op == ingest.OpRemoveContact {
-			n.applySegment(evs[start:i], errs[start:i])
+			n.applySegment(evs[start:i], errs[start:i], sub(times, start, i))
 			errs[i] = n.ApplyEvent(&evs[i])
 			start = i + 1
 		}
 	}
-	n.applySegment(evs[start:], errs[start:])
+	n.applySegment(evs[start:], errs[start:], sub(times, start, len(evs)))
 	return errs
+}
+
+// sub is times[i:j], or nil when times is nil.
+func sub(times []int64, i, j int) []int64 {
+	if times == nil {
+		return nil
+	}
+	return times[i:j]
 }
 
 // applySegment applies events without directory changes: grouped by
 // owner, each group in one request, the groups in parallel.
-func (n *Node) applySegment(evs []ingest.Event, errs []error) {
+func (n *Node) applySegment(evs []ingest.Event, errs []error, times []int64) {
 	if len(evs) == 0 {
 		return
 	}
@@ -69,10 +88,13 @@ func (n *Node) applySegment(evs []ingest.Event, errs []error) {
 							again = append(again, i)
 						}
 						errs[i] = err
+						if err == nil && times != nil {
+							times[i] = n.engine.InputTime(evs[i].Contact).UnixNano()
+						}
 					}
 					n.ownership.RUnlock()
 				} else {
-					again = n.sendBatch(owner, evs, idx, errs)
+					again = n.sendBatch(owner, evs, idx, errs, times)
 				}
 				mu.Lock()
 				retry = append(retry, again...)
@@ -96,7 +118,7 @@ func (n *Node) applySegment(evs []ingest.Event, errs []error) {
 
 // sendBatch sends the events idx of evs to owner in one request and
 // returns the ones to retry (no responder, timeout, not the owner).
-func (n *Node) sendBatch(owner string, evs []ingest.Event, idx []int, errs []error) []int {
+func (n *Node) sendBatch(owner string, evs []ingest.Event, idx []int, errs []error, times []int64) []int {
 	list := make([]*ingest.Event, len(idx))
 	for k, i := range idx {
 		list[k] = &evs[i]
@@ -133,6 +155,9 @@ func (n *Node) sendBatch(owner string, evs []ingest.Event, idx []int, errs []err
 		if errors.Is(errs[i], ErrNotOwner) {
 			retry = append(retry, i)
 		}
+		if errs[i] == nil && times != nil {
+			times[i] = replies[k].At
+		}
 	}
 	return retry
 }
@@ -148,8 +173,25 @@ func (n *Node) serveBatch(msg *nats.Msg) {
 	}
 	replies := make([]json.RawMessage, len(list))
 	for k, raw := range list {
-		replies[k] = replyOf(n.applyLocal("apply", raw))
+		replies[k] = n.applyBatchEvent(raw)
 	}
 	body, _ := json.Marshal(replies)
 	_ = msg.Respond(body)
+}
+
+// applyBatchEvent applies one event of a forwarded batch as its owner and
+// answers its reply, with the engine time it was applied at.
+func (n *Node) applyBatchEvent(raw json.RawMessage) []byte {
+	var ev ingest.Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return replyOf(fmt.Errorf("%w: %v", engine.ErrInvalid, err))
+	}
+	n.ownership.RLock()
+	err := n.applyEventOwned(&ev)
+	n.ownership.RUnlock()
+	if err != nil {
+		return replyOf(err)
+	}
+	b, _ := json.Marshal(&reply{At: n.engine.InputTime(ev.Contact).UnixNano()})
+	return b
 }

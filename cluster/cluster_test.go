@@ -567,7 +567,8 @@ func TestApplyEventsBatchesByOwner(t *testing.T) {
 		}
 	}
 	evs = append(evs, ingest.Event{Op: ingest.OpSetLine, Contact: "sip:nobody@x", Line: engine.Line{URI: "tel:0"}})
-	errs := a.node.ApplyEvents(evs)
+	times := make([]int64, len(evs))
+	errs := a.node.ApplyEvents(evs, times)
 	if len(errs) != len(evs) {
 		t.Fatalf("%d errors for %d events", len(errs), len(evs))
 	}
@@ -585,6 +586,18 @@ func TestApplyEventsBatchesByOwner(t *testing.T) {
 		if len(s.Lines) != 1 || s.Lines[0].Number != "1" {
 			t.Fatalf("%s on its owner %s: lines %+v, want the second event's", id, a.node.Owner(id), s.Lines)
 		}
+	}
+	// Each applied event reports the time its owner applied it: the
+	// second event of a contact is its owner's newest input.
+	for i, id := range ids {
+		first, second := times[i], times[len(ids)+i]
+		owner := byID[a.node.Owner(id)].engine.InputTime(id).UnixNano()
+		if first <= 0 || second < first || second != owner {
+			t.Fatalf("%s: times %d, %d; its owner's input time %d", id, first, second, owner)
+		}
+	}
+	if times[len(evs)-1] != 0 {
+		t.Fatalf("the failed event reports time %d", times[len(evs)-1])
 	}
 	if a.node.Counters().ForwardedEvents.Load() == 0 {
 		t.Fatal("nothing was forwarded in a batch")
@@ -623,7 +636,7 @@ func TestInterestInChunks(t *testing.T) {
 	for i, id := range ids {
 		evs[i] = ingest.Event{Op: ingest.OpSetLine, Contact: id, Line: engine.Line{URI: "tel:" + id, Number: "7", State: engine.LineState(1)}}
 	}
-	for i, err := range a.node.ApplyEvents(evs) {
+	for i, err := range a.node.ApplyEvents(evs, nil) {
 		if err != nil {
 			t.Fatalf("%s: %v", ids[i], err)
 		}

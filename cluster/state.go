@@ -298,6 +298,9 @@ func (r router) Forward(c engine.Change) error {
 type reply struct {
 	Error string `json:",omitempty"`
 	Kind  string `json:",omitempty"` // "unknown", "invalid", "notowner", "notdurable"
+	// At is, for an applied event of a forwarded batch, the owner's engine
+	// time it was applied at (Unix ns; ApplyEvents' times).
+	At int64 `json:",omitempty"`
 }
 
 func replyOf(err error) []byte {

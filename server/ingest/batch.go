@@ -73,7 +73,7 @@ type Result struct {
 	// per event in batch order: the engine time (Unix ns) at which it was
 	// applied (engine.InputTime), 0 for an event that failed or was routed
 	// to another node one by one (Route); events routed as a batch
-	// (RouteBatch) report the time the batch returned from their owners.
+	// (RouteBatch) report the engine time their owner applied them at.
 	Times []int64
 }
 
@@ -98,10 +98,11 @@ type BatchApplier struct {
 	// boundaries (the simulator's exact wire oracle, docs/SCENARIOS.md).
 	ReportTimes bool
 
-	routeBatch func([]Event) []error // Config.RouteBatch
-	events     []Event               // routeBatch: the batch's decoded events
-	lines      []int                 // routeBatch: their line numbers
-	slots      []int                 // routeBatch: per non-blank line, its index in events or -1
+	routeBatch func([]Event, []int64) []error // Config.RouteBatch
+	times      []int64                        // routeBatch: the owners' engine times (ReportTimes)
+	events     []Event                        // routeBatch: the batch's decoded events
+	lines      []int                          // routeBatch: their line numbers
+	slots      []int                          // routeBatch: per non-blank line, its index in events or -1
 }
 
 // NewBatchApplier returns an applier for e with these limits (zero fields
@@ -287,16 +288,26 @@ func (a *BatchApplier) applyRouted(batch []byte, firstLine int) {
 		a.slots = append(a.slots, len(a.lines))
 		a.lines = append(a.lines, lineNo)
 	}
-	errs := a.routeBatch(a.events)
+	var times []int64
 	if a.ReportTimes {
-		// The owners' engine times do not come back: every routed event
-		// that was applied reports the time its batch returned here,
-		// after the owners applied it (an upper bound).
+		times = slices.Grow(a.times[:0], len(a.events))[:len(a.events)]
+		clear(times)
+		a.times = times
+	}
+	errs := a.routeBatch(a.events, times)
+	if a.ReportTimes {
+		// Each applied event reports the engine time its owner applied it
+		// at; one the router did not time (0: a directory change) reports
+		// the time its batch returned here, after the owners applied it
+		// (an upper bound).
 		now := time.Now().UnixNano()
 		for _, k := range a.slots {
 			at := int64(0)
 			if k >= 0 && (k >= len(errs) || errs[k] == nil) {
 				at = now
+				if k < len(times) && times[k] != 0 {
+					at = times[k]
+				}
 			}
 			res.Times = append(res.Times, at)
 		}

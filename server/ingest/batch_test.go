@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ucpresence/presence/engine"
 )
@@ -115,7 +116,7 @@ func TestRouteBatchGetsTheValidEventsAtOnce(t *testing.T) {
 	a := NewBatchApplier(newTestEngine(t), Limits{})
 	var calls int
 	var got []string
-	a.routeBatch = func(evs []Event) []error {
+	a.routeBatch = func(evs []Event, _ []int64) []error {
 		calls++
 		errs := make([]error, len(evs))
 		for i := range evs {
@@ -143,5 +144,44 @@ func TestRouteBatchGetsTheValidEventsAtOnce(t *testing.T) {
 		res.Errors[0].Line != 2 || !errors.Is(res.Errors[0].Err, engine.ErrUnknownContact) ||
 		res.Errors[1].Line != 3 || !errors.Is(res.Errors[1].Err, ErrMalformed) {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestRouteBatchReportsTheOwnersTimes: with times=1, each routed event
+// that was applied reports the time its router filled in (the owner's
+// engine time); one it left 0 reports when the batch came back (not 0),
+// and failed lines report 0.
+func TestRouteBatchReportsTheOwnersTimes(t *testing.T) {
+	a := NewBatchApplier(newTestEngine(t), Limits{})
+	a.ReportTimes = true
+	a.routeBatch = func(evs []Event, times []int64) []error {
+		if len(times) != len(evs) {
+			t.Fatalf("%d times for %d events", len(times), len(evs))
+		}
+		errs := make([]error, len(evs))
+		for i := range evs {
+			switch evs[i].Contact {
+			case "nobody":
+				errs[i] = engine.ErrUnknownContact
+			case "bob":
+				times[i] = int64(1000 + i)
+			}
+		}
+		return errs
+	}
+	before := time.Now().UnixNano()
+	res, err := a.Apply([]byte(lines(
+		`{"op":"setNote","contact":"bob","note":"1"}`,              // 1: timed by the owner
+		`{"op":"setNote","contact":"nobody","id":"n1","note":"x"}`, // 2: refused
+		`{"op":"setNote","contact":"bob","note":`,                  // 3: malformed
+		`{"op":"clearNote","contact":"carol","id":"c1"}`,           // 4: not timed
+		`{"op":"setNote","contact":"bob","note":"2"}`,              // 5: timed by the owner
+	)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Times) != 5 || res.Times[0] != 1000 || res.Times[1] != 0 || res.Times[2] != 0 ||
+		res.Times[3] < before || res.Times[4] != 1003 {
+		t.Fatalf("times %v (batch started at %d)", res.Times, before)
 	}
 }

@@ -32,8 +32,10 @@ type Config struct {
 	// (before Route): a cluster node sends one request per owner node for
 	// the whole batch instead of one round trip per event. It returns one
 	// error per event (nil: applied), in order; the events are valid only
-	// until it returns.
-	RouteBatch func(evs []Event) []error
+	// until it returns. times is nil, or (when the source asked for
+	// times=1) has one zeroed entry per event, which RouteBatch fills with
+	// the engine time (Unix ns) each applied event's owner applied it at.
+	RouteBatch func(evs []Event, times []int64) []error
 	// MaxBatchBytes is the largest HTTP body or WebSocket message in bytes.
 	// Zero means 8 MiB. The fasthttp Server's MaxRequestBodySize must be
 	// larger, or fasthttp answers an oversize body itself, without JSON.

@@ -126,38 +126,46 @@ func (l *logCounter) count() int {
 // transport failure. (The node's cluster member stays up, so no contact
 // changes owner: the sources' re-send contract after an ownership change
 // is the SIGKILL test's, cmd/presenced.) Nothing is lost and every view
-// converges; stale views are logged, not asserted (see
-// TestWireOnThreeNodes).
+// converges; stale and out-of-order views are logged, not asserted
+// (assertConverged).
 func TestWireFollowsAFailover(t *testing.T) {
 	res, followed, logs := runThreeNodes(t, true)
 	if followed == 0 {
 		t.Fatalf("no watcher followed the failover; log:\n%s", logs)
 	}
 	t.Logf("%d watchers followed the failover", followed)
-	assertConverged(t, res)
+	assertConverged(t, res, false)
 }
 
 // TestWireOnThreeNodes runs the smoke scenario over the wire against
-// three cluster nodes without a failover. Lost, divergence, duplicated,
-// torn and errors must be 0 (before watchers waited for a contact's
-// snapshot another watcher was fetching: lost 463, stale 263, 18 errors).
-// Stale views are logged, not asserted: the ingest answer of an event
-// applied on another node reports when the batch came back from the
-// owner, not the owner's engine time, so the oracle's order against
-// calendar boundaries is exact on one node only (docs/CLUSTER.md).
+// three cluster nodes without a failover: every correctness count must be
+// 0, as on one node. Before watchers waited for a contact's snapshot
+// another watcher was fetching: lost 463, stale 263, 18 errors; before
+// the owners' engine times came back with a forwarded batch (the ingest
+// answer's times=1), stale 7-14 (the oracle ordered forwarded events
+// against calendar boundaries at the batch's return).
 func TestWireOnThreeNodes(t *testing.T) {
 	res, _, _ := runThreeNodes(t, false)
-	assertConverged(t, res)
+	assertConverged(t, res, true)
 }
 
-func assertConverged(t *testing.T, res *Result) {
+// assertConverged fails on lost, divergence, duplicated, torn, errors and
+// model divergence; with ordered also on stale and out of order (a
+// failover's re-sent batches apply events again at a later time, so those
+// two are only logged there).
+func assertConverged(t *testing.T, res *Result, ordered bool) {
 	t.Helper()
-	for _, name := range []string{"lost", "divergence", "duplicated", "torn", "errors", "model_divergence"} {
+	names := []string{"lost", "divergence", "duplicated", "torn", "errors", "model_divergence"}
+	if ordered {
+		names = append(names, "stale", "out_of_order")
+	} else {
+		t.Logf("stale %v, out of order %v (logged, not asserted)", res.Values["stale"], res.Values["out_of_order"])
+	}
+	for _, name := range names {
 		if v := res.Values[name]; v != 0 {
 			t.Errorf("%s: %v, want 0", name, v)
 		}
 	}
-	t.Logf("stale %v, out of order %v (logged, not asserted)", res.Values["stale"], res.Values["out_of_order"])
 	if res.Counters["deliveries"] < 1000 {
 		t.Errorf("too little happened: %v", res.Counters)
 	}
