@@ -116,20 +116,45 @@ func (n *Node) applySegment(evs []ingest.Event, errs []error, times []int64) {
 	}
 }
 
-// sendBatch sends the events idx of evs to owner in one request and
-// returns the ones to retry (no responder, timeout, not the owner).
+// sendBatch sends the events idx of evs to owner, in order, in as few
+// requests as NATS's message limit allows (a request body stays under half
+// the server's max_payload: 700 line events of about 1.5 KB each were
+// "maximum payload exceeded" at the default 1 MB), and returns the ones to
+// retry (no responder, timeout, not the owner).
 func (n *Node) sendBatch(owner string, evs []ingest.Event, idx []int, errs []error, times []int64) []int {
-	list := make([]*ingest.Event, len(idx))
+	limit := int(n.nc.MaxPayload() / 2)
+	if limit <= 0 {
+		limit = 512 << 10
+	}
+	var retry []int
+	var unencodable map[int]error
+	body := []byte{'['}
+	first := 0
 	for k, i := range idx {
-		list[k] = &evs[i]
-	}
-	body, err := json.Marshal(list)
-	if err != nil {
-		for _, i := range idx {
-			errs[i] = err
+		one, err := json.Marshal(&evs[i])
+		if err != nil {
+			if unencodable == nil {
+				unencodable = map[int]error{}
+			}
+			unencodable[i] = err
+			one = []byte("null") // the owner answers it as invalid; keeps the positions
 		}
-		return nil
+		if k > first && len(body)+len(one)+2 > limit {
+			retry = append(retry, n.sendBatchRequest(owner, append(body, ']'), idx[first:k], unencodable, errs, times)...)
+			body, first = body[:1], k
+		}
+		if k > first {
+			body = append(body, ',')
+		}
+		body = append(body, one...)
 	}
+	return append(retry, n.sendBatchRequest(owner, append(body, ']'), idx[first:], unencodable, errs, times)...)
+}
+
+// sendBatchRequest sends one request of events (body: their JSON array)
+// to owner and records the replies; unencodable are the events sent as
+// null, with their encoding errors.
+func (n *Node) sendBatchRequest(owner string, body []byte, idx []int, unencodable map[int]error, errs []error, times []int64) []int {
 	n.stats.Forwarded.Add(1)
 	n.stats.ForwardedEvents.Add(uint64(len(idx)))
 	msg, err := n.nc.Request(n.subject("node", owner, "batch"), body, n.cfg.RequestTimeout)
@@ -152,6 +177,10 @@ func (n *Node) sendBatch(owner string, evs []ingest.Event, idx []int, errs []err
 	var retry []int
 	for k, i := range idx {
 		errs[i] = errorOf(replies[k])
+		if err, ok := unencodable[i]; ok {
+			errs[i] = err
+			continue
+		}
 		if errors.Is(errs[i], ErrNotOwner) {
 			retry = append(retry, i)
 		}

@@ -673,3 +673,46 @@ func TestInterestInChunks(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestApplyEventsSplitsLargeBatches: a batch for one owner larger than
+// NATS's message limit (200 events of ~8 KB: 1.6 MB against 1 MB) goes in
+// several requests, in order, and every event is applied with its owner's
+// time.
+func TestApplyEventsSplitsLargeBatches(t *testing.T) {
+	ids := contactIDs(12)
+	_, nodes := startCluster(t, ids)
+	a := nodes[0]
+	var remote string
+	for _, id := range ids {
+		if a.node.Owner(id) != "a" {
+			remote = id
+			break
+		}
+	}
+	if remote == "" {
+		t.Fatal("node a owns every contact")
+	}
+	evs := make([]ingest.Event, 200)
+	for k := range evs {
+		evs[k] = ingest.Event{Op: ingest.OpSetLine, Contact: remote,
+			Line: engine.Line{URI: "tel:1", Number: fmt.Sprintf("%04d%s", k, strings.Repeat("9", 8<<10)), State: engine.LineState(1)}}
+	}
+	before := a.node.Counters().Forwarded.Load()
+	times := make([]int64, len(evs))
+	for k, err := range a.node.ApplyEvents(evs, times) {
+		if err != nil {
+			t.Fatalf("event %d: %v", k, err)
+		}
+		if times[k] == 0 || k > 0 && times[k] < times[k-1] {
+			t.Fatalf("event %d: time %d after %d", k, times[k], times[max(k-1, 0)])
+		}
+	}
+	if requests := a.node.Counters().Forwarded.Load() - before; requests < 2 {
+		t.Fatalf("%d requests for 1.6 MB of events", requests)
+	}
+	owner := map[string]*testNode{"a": nodes[0], "b": nodes[1], "c": nodes[2]}[a.node.Owner(remote)]
+	s, _ := owner.engine.Snapshot(remote)
+	if len(s.Lines) != 1 || !strings.HasPrefix(s.Lines[0].Number, "0199") {
+		t.Fatalf("the owner's line is not the last event's: %d lines", len(s.Lines))
+	}
+}
