@@ -54,6 +54,12 @@ type testNode struct {
 
 func startNode(t testing.TB, url, id string, ids []string) *testNode {
 	t.Helper()
+	return startNodeLease(t, url, id, ids, 700*time.Millisecond)
+}
+
+// startNodeLease is startNode with a membership lease of its own.
+func startNodeLease(t testing.TB, url, id string, ids []string, lease time.Duration) *testNode {
+	t.Helper()
 	e, err := engine.New(engine.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +70,7 @@ func startNode(t testing.TB, url, id string, ids []string) *testNode {
 			t.Fatal(err)
 		}
 	}
-	n, err := New(Config{URL: url, NodeID: id, Engine: e, Heartbeat: 100 * time.Millisecond, Lease: 700 * time.Millisecond,
+	n, err := New(Config{URL: url, NodeID: id, Engine: e, Heartbeat: 100 * time.Millisecond, Lease: lease,
 		ForwardDeadline: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +80,13 @@ func startNode(t testing.TB, url, id string, ids []string) *testNode {
 }
 
 func startCluster(t *testing.T, ids []string) (string, []*testNode) {
+	return startClusterLease(t, ids, 700*time.Millisecond)
+}
+
+// startClusterLease is startCluster with a membership lease of its own.
+func startClusterLease(t *testing.T, ids []string, lease time.Duration) (string, []*testNode) {
 	url := startNATS(t)
-	nodes := []*testNode{startNode(t, url, "a", ids), startNode(t, url, "b", ids), startNode(t, url, "c", ids)}
+	nodes := []*testNode{startNodeLease(t, url, "a", ids, lease), startNodeLease(t, url, "b", ids, lease), startNodeLease(t, url, "c", ids, lease)}
 	waitFor(t, 20*time.Second, "three members everywhere", func() bool {
 		for _, n := range nodes {
 			if len(n.node.Members()) != 3 {
@@ -612,7 +623,12 @@ func TestInterestInChunks(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("sip:many%04d@x", i)
 	}
-	_, nodes := startCluster(t, ids)
+	// A 5 s lease: this test is about chunked interest, not membership
+	// flaps. With 700 ms, under -race a startup rebalance of 2,100
+	// contacts outlasted a lease, a node owned contacts for a moment, and
+	// 34 replicas stayed one version behind their owner for 40 s (the
+	// flap path, docs/CLUSTER.md "Not done yet").
+	_, nodes := startClusterLease(t, ids, 5*time.Second)
 	a := nodes[0]
 	// Each rebalance restores its gained contacts under the ownership lock
 	// (three reads per contact), which interest requests wait for: let the
