@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ucpresence/presence/sim/model"
@@ -35,4 +36,30 @@ type State struct {
 	Generators []*Generator
 	Start      time.Time // wall time of virtual offset 0
 	FixedStart bool      // the driver fixed Start during Setup (wire)
+}
+
+// OpenStreams opens one event stream per generator shard of the plan,
+// hands each stream's warm-up events (those at offset 0: published
+// calendars, early logins, out-of-office forwards; the initial state, not
+// a burst) to warm in stream order, and appends the streams, positioned at
+// the day's first event, to s.Streams. warm must copy what it keeps: ev is
+// reused.
+func (s *State) OpenStreams(warm func(ev *model.Event)) error {
+	for _, shard := range s.Plan.Shards(s.Config.Generators) {
+		stream, err := model.NewStreamRange(s.Plan.Population, shard[0], shard[1])
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		var ev model.Event
+		for {
+			at, ok := stream.Peek()
+			if !ok || at > 0 {
+				break
+			}
+			stream.Next(&ev)
+			warm(&ev)
+		}
+		s.Streams = append(s.Streams, stream)
+	}
+	return nil
 }

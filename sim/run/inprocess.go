@@ -96,21 +96,8 @@ func (d *inProcess) Setup(ctx context.Context) error {
 	// Warm-up: the events at offset 0 (published calendars, early logins,
 	// out-of-office forwards) are the initial state, not a burst.
 	rec := d.run.Recorders.Add()
-	for _, shard := range p.Shards(d.cfg.Generators) {
-		stream, err := model.NewStreamRange(p.Population, shard[0], shard[1])
-		if err != nil {
-			return fmt.Errorf("run: %w", err)
-		}
-		var ev model.Event
-		for {
-			at, ok := stream.Peek()
-			if !ok || at > 0 {
-				break
-			}
-			stream.Next(&ev)
-			d.apply(&ev, 0, false, &ops, rec)
-		}
-		d.run.Streams = append(d.run.Streams, stream)
+	if err := d.run.OpenStreams(func(ev *model.Event) { d.apply(ev, 0, false, &ops, rec) }); err != nil {
+		return err
 	}
 	return d.subscribe()
 }

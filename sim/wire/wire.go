@@ -2,7 +2,6 @@ package wire
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -135,21 +134,8 @@ func (w *wire) Setup(ctx context.Context) error {
 		return err
 	}
 	var warmup []model.Event
-	for _, shard := range p.Shards(w.cfg.Generators) {
-		stream, err := model.NewStreamRange(p.Population, shard[0], shard[1])
-		if err != nil {
-			return fmt.Errorf("run: %w", err)
-		}
-		var ev model.Event
-		for {
-			at, ok := stream.Peek()
-			if !ok || at > 0 {
-				break
-			}
-			stream.Next(&ev)
-			warmup = append(warmup, ev)
-		}
-		w.run.Streams = append(w.run.Streams, stream)
+	if err := w.run.OpenStreams(func(ev *model.Event) { warmup = append(warmup, *ev) }); err != nil {
+		return err
 	}
 	// The day starts once the warm-up is through: about 20 µs per event
 	// plus a margin.
