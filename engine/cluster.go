@@ -231,7 +231,7 @@ func (e *Engine) ApplyReplica(s *Snapshot) (bool, error) {
 	// The replica keeps its own per-section history (the owner's does not
 	// travel): what differs from the replica's previous version changed in
 	// this one, which is what Pull's changedSince reads.
-	next.stampSections(changed)
+	next.stamp(old, changed)
 	c.snap.Store(next)
 	if changed != 0 {
 		e.fanout(c, changed, nil)
@@ -256,6 +256,7 @@ func (e *Engine) RebaseVersion(id string, minimum uint64) error {
 	}
 	next := nextSnapshot(old)
 	next.Version, next.changed = minimum, 0
+	next.stamp(old, 0)
 	c.snap.Store(next)
 	return nil
 }

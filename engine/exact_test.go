@@ -272,14 +272,19 @@ func TestChallengePersistFailure(t *testing.T) {
 	}
 }
 
+// stepSnapshot returns the version after old at version, changing changed,
+// as the engine's apply, ApplyReplica and RebaseVersion make it.
+func stepSnapshot(old *Snapshot, version uint64, changed Section) *Snapshot {
+	next := nextSnapshot(old)
+	next.Version, next.changed = version, changed
+	next.stamp(old, changed)
+	return next
+}
+
 func TestChangedSinceAcrossWrap(t *testing.T) {
-	s := &Snapshot{Version: 7}
-	s.stampSections(SectionsContact) // old: 2^32 versions before the note
-	s.Version = 1<<32 + 3
-	s.stampSections(SectionNote)
-	s.Version = 1<<32 + 5
-	s.stampSections(SectionCalls)
-	s.changed = SectionCalls
+	s := stepSnapshot(&Snapshot{}, 7, SectionsContact) // old: 2^32 versions before the note
+	s = stepSnapshot(s, 1<<32+3, SectionNote)
+	s = stepSnapshot(s, 1<<32+5, SectionCalls)
 	for _, c := range []struct {
 		seen uint64
 		want Section
@@ -293,6 +298,34 @@ func TestChangedSinceAcrossWrap(t *testing.T) {
 	} {
 		if got := s.changedSince(c.seen); got != c.want {
 			t.Errorf("changedSince(%d) = %v, want %v", c.seen, got, c.want)
+		}
+	}
+}
+
+// TestChangedSinceRecentMatchesWalk: the recent-versions table answers
+// exactly what the per-section walk answers, for every lag, across version
+// jumps (replica, rebase) and versions that change nothing.
+func TestChangedSinceRecentMatchesWalk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 200; trial++ {
+		s := stepSnapshot(&Snapshot{}, 1+uint64(rng.IntN(3)), 0)
+		for step := 0; step < 60; step++ {
+			jump := uint64(1)
+			if rng.IntN(4) == 0 {
+				jump += uint64(rng.IntN(12)) // a replica's or a rebase's jump
+			}
+			var changed Section
+			if rng.IntN(6) != 0 {
+				for n := rng.IntN(3) + 1; n > 0; n-- {
+					changed |= slotSection[rng.IntN(sectionSlots)]
+				}
+			}
+			s = stepSnapshot(s, s.Version+jump, changed)
+			for lag := uint64(1); lag <= recentVersions+4 && lag <= s.Version; lag++ {
+				if got, want := s.changedSince(s.Version-lag), s.changedSinceWalk(lag); got != want {
+					t.Fatalf("trial %d step %d: changedSince(version-%d) = %v, walk says %v", trial, step, lag, got, want)
+				}
+			}
 		}
 	}
 }

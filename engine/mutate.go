@@ -66,7 +66,7 @@ func (e *Engine) apply(c *contact, fn mutation, now time.Time, batch *wakeBatch)
 	next.Version = old.Version + 1
 	next.Published = time.Now().UnixNano()
 	next.changed = changed
-	next.stampSections(changed)
+	next.stamp(old, changed)
 	c.snap.Store(next)
 	if testHookPublished != nil {
 		testHookPublished(c, next)

@@ -27,6 +27,13 @@ type Snapshot struct {
 	// marks only say "look again", so a delivery never depends on which
 	// marks landed when.
 	sectionVersions [sectionSlots]uint32
+	// recent[i] is the union of the contact sections changed in the last
+	// i+1 versions, (Version-i-1, Version]: changedSince answers a lag of
+	// up to recentVersions with one load instead of a walk over
+	// sectionVersions. A puller a few versions behind is the common case
+	// under coalescing (the hot fan-out benchmark pulls 4 versions at a
+	// time), and the walk cost ~8 ns of every such delivery.
+	recent [recentVersions]Section
 
 	Data          *ContactData
 	PropertyBag   []StringPair
@@ -104,8 +111,29 @@ func sectionSlot(bit Section) int {
 	return n
 }
 
+// recentVersions is how many of the latest versions Snapshot.recent
+// covers (32 bytes a version).
+const recentVersions = 8
+
+// stamp records, on the next version s of old (s.Version already set), that
+// the sections in changed changed in it. Called before s is published.
+// Versions may jump (a replica receives the owner's latest version, a
+// rebase continues above another node's): the versions in between never
+// existed here, so a watcher can have seen only old or earlier.
+func (s *Snapshot) stamp(old *Snapshot, changed Section) {
+	changed &= SectionsContact
+	s.stampSections(changed)
+	jump := s.Version - old.Version
+	for i := range s.recent {
+		s.recent[i] = changed
+		if uint64(i) >= jump {
+			s.recent[i] |= old.recent[uint64(i)-jump]
+		}
+	}
+}
+
 // stampSections records that the sections in changed last changed in this
-// snapshot's version. Called on the next version before it is published.
+// snapshot's version (see stamp).
 func (s *Snapshot) stampSections(changed Section) {
 	changed &= SectionsContact
 	for changed != 0 {
@@ -131,9 +159,15 @@ func (s *Snapshot) changedSince(seen uint64) Section {
 		return 0
 	}
 	lag := s.Version - seen
-	if lag == 1 {
-		return s.changed & SectionsContact
+	if lag <= recentVersions {
+		return s.recent[lag-1]
 	}
+	return s.changedSinceWalk(lag)
+}
+
+// changedSinceWalk is changedSince for a lag beyond Snapshot.recent, from
+// the per-section versions.
+func (s *Snapshot) changedSinceWalk(lag uint64) Section {
 	if lag >= 1<<31 {
 		return SectionsContact
 	}

@@ -520,7 +520,9 @@ func (w *Watcher) materialise(dst []Update, s *subscription, snap *Snapshot, pen
 	dst = append(dst, Update{})
 	u := &dst[len(dst)-1]
 	u.ContactID, u.Changed, u.Snapshot, u.Calls = s.contact.id, changed, view, calls
-	u.CurrentRights = w.currentRights(s.contact.id, changed)
+	if changed&SectionConfig != 0 { // rare; the call itself showed in Pull's profile
+		u.CurrentRights = w.currentRights(s.contact.id, changed)
+	}
 	return dst
 }
 
