@@ -65,6 +65,9 @@ func (n *Node) heartbeat() {
 			return
 		case <-t.C:
 		}
+		if n.heartbeatPaused.Load() {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Heartbeat)
 		if _, err := n.member.Put(ctx, n.id, []byte(n.id)); err != nil {
 			n.log.Warn("heartbeat failed", "error", err)
@@ -198,4 +201,5 @@ func (n *Node) rebalance() {
 		return true
 	})
 	n.requestInterest(ids)
+	n.rebalanced.Add(1)
 }

@@ -115,6 +115,16 @@ type Node struct {
 	applied     [2]uint64
 	appliedWake chan struct{}
 
+	// rebalanced counts the rebalances that ran to the end (interest
+	// asked of the new owners); tests wait on it.
+	rebalanced atomic.Uint64
+	// Test hooks, zero in production: heartbeatPaused stops the renewals
+	// (a stalled node, whose lease then runs out at the others: a
+	// membership flap); subscribingOwned runs when subscribing found a
+	// contact to be this node's own, before it records the interest.
+	heartbeatPaused  atomic.Bool
+	subscribingOwned func(id string)
+
 	stats     Stats
 	closeOnce sync.Once
 	stop      chan struct{}
