@@ -186,3 +186,64 @@ func TestSubscribeWhileOwningForAMoment(t *testing.T) {
 	}
 	waitConverged(t, 20*time.Second, b, moving, map[*testNode]*recorder{a: r})
 }
+
+// TestFlapKeepsWritesAndConverges: watchers on a and c watch b's contacts;
+// b's lease runs out and comes back. While it is away, notes and line
+// events for b's contacts go through c to their temporary owners (a or
+// c), which make the notes durable and acknowledge them. Afterwards the
+// owner b has every acknowledged note, every replica has b's version and
+// state, and a change on b reaches every watcher.
+func TestFlapKeepsWritesAndConverges(t *testing.T) {
+	ids := contactIDs(24)
+	_, nodes := startCluster(t, ids)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	var ofB []string
+	for _, id := range ids {
+		if a.node.Owner(id) == "b" {
+			ofB = append(ofB, id)
+		}
+	}
+	if len(ofB) < 2 {
+		t.Fatalf("b owns %d contacts", len(ofB))
+	}
+	grantPersonal(t, nodes, ofB)
+	for _, id := range ofB {
+		setLine(t, b, id, "1")
+		if err := b.engine.SetNote(id, "before"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	watchers := map[*testNode]*recorder{a: newRecorder(t, a.engine, ofB), c: newRecorder(t, c.engine, ofB)}
+	waitConverged(t, 20*time.Second, b, ofB, watchers)
+
+	stall(t, nodes, b)
+	for _, id := range ofB {
+		if err := c.engine.SetNote(id, "during"); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		setLine(t, c, id, "2")
+	}
+	for _, r := range watchers {
+		r.pull()
+	}
+	resume(t, nodes, b)
+	waitFor(t, 20*time.Second, "the notes acknowledged during the flap on their owner", func() bool {
+		for _, id := range ofB {
+			if s, _ := b.engine.Snapshot(id); s.Note.Text != "during" {
+				return false
+			}
+		}
+		return true
+	})
+	waitConverged(t, 20*time.Second, b, ofB, watchers)
+	// A change on the owner afterwards (sent through a) reaches every watcher.
+	for _, id := range ofB {
+		setLine(t, a, id, "3")
+	}
+	waitConverged(t, 20*time.Second, b, ofB, watchers)
+	for _, id := range ofB {
+		if s, _ := b.engine.Snapshot(id); len(s.Lines) != 1 || s.Lines[0].Number != "3" {
+			t.Fatalf("%s: owner's lines %+v", id, s.Lines)
+		}
+	}
+}

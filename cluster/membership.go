@@ -176,13 +176,21 @@ func (n *Node) rebalance() {
 		}
 		return true
 	})
+	var lost []handover
 	for id := range n.owned {
 		if !owned[id] {
-			n.remote.Delete(id) // the new owner hears of the interest from the replicas
+			// The new owner hears of the interest from the replicas, and
+			// of what this node did as owner from the handover.
+			_, shared := n.remote.LoadAndDelete(id)
+			_, wrote := n.wrote.LoadAndDelete(id)
+			if s, ok := n.engine.Snapshot(id); ok {
+				lost = append(lost, handover{Contact: id, Version: s.Version, Wrote: wrote, Shared: shared})
+			}
 		}
 	}
 	n.owned = owned
 	for _, id := range gained {
+		n.wrote.Delete(id) // the restore below reads every earlier write
 		_ = n.engine.RebaseVersion(id, base)
 		n.restore(id)
 		if _, ok := n.remote.Load(id); ok {
@@ -192,8 +200,12 @@ func (n *Node) rebalance() {
 	n.stats.Gained.Add(uint64(len(gained)))
 	n.ownership.Unlock()
 	n.log.Info("membership changed", "members", members, "gained", len(gained), "owned", len(owned))
-	// Outside the lock: subscribe to what moved away, then ask the owners
-	// of what local watchers watch.
+	// Outside the lock: hand over what this node no longer owns, subscribe
+	// to what moved away, then ask the owners of what local watchers
+	// watch.
+	if len(lost) > 0 {
+		n.sendHandovers(lost)
+	}
 	n.subscribeMoved()
 	var ids []string
 	n.interest.Range(func(id string, _ *natsSub) bool {

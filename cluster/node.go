@@ -107,6 +107,9 @@ type Node struct {
 	// latest snapshot, so versions published between drains coalesce.
 	dirty  *xsync.MapOf[string, struct{}]
 	wakeup chan struct{}
+	// wrote: contacts this node made a user-set change of durable since it
+	// last became their owner (handover.Wrote).
+	wrote *xsync.MapOf[string, struct{}]
 
 	// applied: the last revision of the state bucket the rights (0) and
 	// challenge (1) watchers applied; appliedWake is closed and replaced at
@@ -209,6 +212,7 @@ func New(cfg Config) (*Node, error) {
 		inflight:    map[string]chan struct{}{},
 		remote:      xsync.NewMapOf[string, struct{}](),
 		dirty:       xsync.NewMapOf[string, struct{}](),
+		wrote:       xsync.NewMapOf[string, struct{}](),
 		wakeup:      make(chan struct{}, 1),
 		replicaIn:   make(chan *nats.Msg, 1<<16),
 		appliedWake: make(chan struct{}),
@@ -253,6 +257,9 @@ func (n *Node) start() error {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "rebase"), n.serveRebase); err != nil {
+		return err
+	}
+	if _, err := n.nc.Subscribe(n.subject("node", n.id, "handover"), n.serveHandover); err != nil {
 		return err
 	}
 	if _, err := n.nc.Subscribe(n.subject("node", n.id, "sync"), n.serveSync); err != nil {
@@ -318,7 +325,13 @@ func (n *Node) Status() Status {
 func (n *Node) Counters() *Stats { return &n.stats }
 
 // Owner returns the owner of a contact in this node's view.
-func (n *Node) Owner(id string) string { return OwnerOf(n.view.Load().members, id) }
+func (n *Node) Owner(id string) string {
+	v := n.view.Load()
+	if v == nil {
+		return "" // starting: the others may ask before the first view
+	}
+	return OwnerOf(v.members, id)
+}
 
 // Owns reports whether this node owns the contact in its current view.
 func (n *Node) Owns(id string) bool { return n.Owner(id) == n.id }

@@ -288,6 +288,11 @@ func (n *Node) publisher() {
 		})
 		for _, id := range ids {
 			n.dirty.Delete(id)
+			if !n.Owns(id) {
+				// Moved away since it was marked: the new owner publishes
+				// (handover); this node's copy is no longer the owner's.
+				continue
+			}
 			s, ok := n.engine.Snapshot(id)
 			if !ok {
 				continue
