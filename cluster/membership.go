@@ -74,8 +74,36 @@ func (n *Node) heartbeat() {
 		}
 		cancel()
 		if n.liveChanged() {
-			n.rebalance()
+			n.wakeRebalance()
 		}
+	}
+}
+
+// rebalancer applies membership changes, apart from the heartbeat and the
+// membership watch: a rebalance of thousands of contacts (three reads from
+// the state bucket for each gained one, under the ownership lock) outlasted
+// a 700 ms lease under -race, and while it ran on their goroutines the
+// heartbeat did not renew (the others re-owned this node's contacts) and
+// the watch did not record the others' heartbeats (this node then found
+// them expired): both made membership flaps.
+func (n *Node) rebalancer() {
+	defer n.done.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.rebalanceWake:
+		}
+		n.rebalance()
+	}
+}
+
+// wakeRebalance asks the rebalancer for a rebalance; requests made while
+// one runs fold into the next (it reads the membership when it starts).
+func (n *Node) wakeRebalance() {
+	select {
+	case n.rebalanceWake <- struct{}{}:
+	default:
 	}
 }
 
@@ -113,7 +141,7 @@ func (n *Node) watchMembers(ctx context.Context) error {
 				}
 				n.seenMu.Unlock()
 				if !first && n.liveChanged() {
-					n.rebalance()
+					n.wakeRebalance()
 				}
 			}
 		}
@@ -180,8 +208,12 @@ func (n *Node) rebalance() {
 	for id := range n.owned {
 		if !owned[id] {
 			// The new owner hears of the interest from the replicas, and
-			// of what this node did as owner from the handover.
-			_, shared := n.remote.LoadAndDelete(id)
+			// of what this node did as owner from the handover. The
+			// interest stays recorded here (interest is sticky: the
+			// replicas stay subscribed): if the contact comes back while
+			// a replica's view did not change (it does not ask again),
+			// the rebalance below publishes to it.
+			_, shared := n.remote.Load(id)
 			_, wrote := n.wrote.LoadAndDelete(id)
 			if s, ok := n.engine.Snapshot(id); ok {
 				lost = append(lost, handover{Contact: id, Version: s.Version, Wrote: wrote, Shared: shared})

@@ -101,7 +101,9 @@ type Node struct {
 	interestMu sync.Mutex
 	inflight   map[string]chan struct{}
 	replicaIn  chan *nats.Msg
-	// remote: contacts this node owns that another node is interested in.
+	// remote: contacts another node asked this node for as their owner
+	// (kept when the contact moves away: interest is sticky, and the
+	// publisher sends only what this node owns).
 	remote *xsync.MapOf[string, struct{}]
 	// dirty: contacts with a version to publish; publishing reads the
 	// latest snapshot, so versions published between drains coalesce.
@@ -118,6 +120,8 @@ type Node struct {
 	applied     [2]uint64
 	appliedWake chan struct{}
 
+	// rebalanceWake asks the rebalancer goroutine for a rebalance.
+	rebalanceWake chan struct{}
 	// rebalanced counts the rebalances that ran to the end (interest
 	// asked of the new owners); tests wait on it.
 	rebalanced atomic.Uint64
@@ -208,15 +212,16 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, id: cfg.NodeID, engine: cfg.Engine, log: cfg.Logger.With("node", cfg.NodeID),
 		seen: map[string]time.Time{}, owned: map[string]bool{},
-		interest:    xsync.NewMapOf[string, *nats.Subscription](),
-		inflight:    map[string]chan struct{}{},
-		remote:      xsync.NewMapOf[string, struct{}](),
-		dirty:       xsync.NewMapOf[string, struct{}](),
-		wrote:       xsync.NewMapOf[string, struct{}](),
-		wakeup:      make(chan struct{}, 1),
-		replicaIn:   make(chan *nats.Msg, 1<<16),
-		appliedWake: make(chan struct{}),
-		stop:        make(chan struct{}),
+		interest:      xsync.NewMapOf[string, *nats.Subscription](),
+		inflight:      map[string]chan struct{}{},
+		remote:        xsync.NewMapOf[string, struct{}](),
+		dirty:         xsync.NewMapOf[string, struct{}](),
+		wrote:         xsync.NewMapOf[string, struct{}](),
+		wakeup:        make(chan struct{}, 1),
+		rebalanceWake: make(chan struct{}, 1),
+		replicaIn:     make(chan *nats.Msg, 1<<16),
+		appliedWake:   make(chan struct{}),
+		stop:          make(chan struct{}),
 	}
 	nc, err := nats.Connect(cfg.URL, nats.Name("presenced "+cfg.NodeID), nats.MaxReconnects(-1))
 	if err != nil {
@@ -291,7 +296,8 @@ func (n *Node) start() error {
 	n.engine.SetPersister(persister{n})
 	n.engine.SetRouter(router{n})
 	n.engine.SetHooks(&engine.Hooks{Published: n.published, Subscribing: n.subscribing})
-	n.done.Add(3)
+	n.done.Add(4)
+	go n.rebalancer()
 	go n.heartbeat()
 	go n.publisher()
 	go n.replicaLoop()
