@@ -247,3 +247,42 @@ func TestFlapKeepsWritesAndConverges(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerFlapAloneKeepsReplicas: only the owner's view flaps (a member
+// d appears to b for one lease and expires: a node that joins and dies
+// at once, or b's late view), so b's contacts that d would own move away
+// from b and back while the replica on a sees no change and does not ask
+// b again. b's changes afterwards must still reach a.
+func TestOwnerFlapAloneKeepsReplicas(t *testing.T) {
+	ids := contactIDs(48)
+	_, nodes := startCluster(t, ids)
+	a, b := nodes[0], nodes[1]
+	var moving []string // b's, and d's when d is a member
+	for _, id := range ids {
+		if OwnerOf([]string{"a", "b", "c"}, id) == "b" && OwnerOf([]string{"a", "b", "c", "d"}, id) == "d" {
+			moving = append(moving, id)
+		}
+	}
+	if len(moving) == 0 {
+		t.Fatal("no contact of b moves to d")
+	}
+	grantPersonal(t, nodes, moving)
+	for _, id := range moving {
+		setLine(t, b, id, "before")
+	}
+	watchers := map[*testNode]*recorder{a: newRecorder(t, a.engine, moving)}
+	waitConverged(t, 20*time.Second, b, moving, watchers)
+	rebalances := a.node.Counters().Rebalances.Load()
+	b.node.seenMu.Lock()
+	b.node.seen["d"] = time.Now()
+	b.node.seenMu.Unlock()
+	waitFor(t, 20*time.Second, "b to see d", func() bool { return contains(b.node.Members(), "d") })
+	waitFor(t, 20*time.Second, "d's lease to run out at b", func() bool { return !contains(b.node.Members(), "d") && b.node.Owns(moving[0]) })
+	if a.node.Counters().Rebalances.Load() != rebalances {
+		t.Fatal("a's view changed")
+	}
+	for _, id := range moving {
+		setLine(t, b, id, "after")
+	}
+	waitConverged(t, 20*time.Second, b, moving, watchers)
+}
