@@ -44,25 +44,22 @@ type handover struct {
 const handoverChunk = 1000
 
 // sendHandovers tells the owners of the contacts in list (in this node's
-// current view) what this node did as their owner, and retries in the
-// background those an owner refused (its view of membership differs for a
-// moment) or did not answer.
+// current view) what this node did as their owner, and retries those an
+// owner refused (its view of membership differs for a moment) or did not
+// answer, for up to ForwardDeadline.
 func (n *Node) sendHandovers(list []handover) {
-	if left := n.askHandover(list); len(left) > 0 {
-		go func() {
-			deadline := time.Now().Add(n.cfg.ForwardDeadline)
-			for len(left) > 0 && time.Now().Before(deadline) {
-				select {
-				case <-n.stop:
-					return
-				case <-time.After(n.cfg.Heartbeat / 4):
-				}
-				left = n.askHandover(left)
-			}
-			if len(left) > 0 {
-				n.log.Warn("owners did not take over contacts", "contacts", len(left))
-			}
-		}()
+	deadline := time.Now().Add(n.cfg.ForwardDeadline)
+	left := n.askHandover(list)
+	for len(left) > 0 && time.Now().Before(deadline) {
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(n.cfg.Heartbeat / 4):
+		}
+		left = n.askHandover(left)
+	}
+	if len(left) > 0 {
+		n.log.Warn("owners did not take over contacts", "contacts", len(left))
 	}
 }
 
@@ -167,6 +164,6 @@ func (n *Node) handOverLateWrites(changes []engine.Change) {
 		}
 	}
 	if len(late) > 0 {
-		n.sendHandovers(late)
+		n.sendHandovers(late) // before the write is acknowledged
 	}
 }

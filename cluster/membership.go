@@ -236,7 +236,9 @@ func (n *Node) rebalance() {
 	// to what moved away, then ask the owners of what local watchers
 	// watch.
 	if len(lost) > 0 {
-		n.sendHandovers(lost)
+		// In the background: a new owner busy with its own rebalance
+		// answers late, and this node's replicas should not wait for it.
+		go n.sendHandovers(lost)
 	}
 	n.subscribeMoved()
 	var ids []string
