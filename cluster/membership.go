@@ -65,14 +65,45 @@ func (n *Node) heartbeat() {
 			return
 		case <-t.C:
 		}
+		if n.heartbeatPaused.Load() {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Heartbeat)
 		if _, err := n.member.Put(ctx, n.id, []byte(n.id)); err != nil {
 			n.log.Warn("heartbeat failed", "error", err)
 		}
 		cancel()
 		if n.liveChanged() {
-			n.rebalance()
+			n.wakeRebalance()
 		}
+	}
+}
+
+// rebalancer applies membership changes, apart from the heartbeat and the
+// membership watch: a rebalance of thousands of contacts (three reads from
+// the state bucket for each gained one, under the ownership lock) outlasted
+// a 700 ms lease under -race, and while it ran on their goroutines the
+// heartbeat did not renew (the others re-owned this node's contacts) and
+// the watch did not record the others' heartbeats (this node then found
+// them expired): both made membership flaps.
+func (n *Node) rebalancer() {
+	defer n.done.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.rebalanceWake:
+		}
+		n.rebalance()
+	}
+}
+
+// wakeRebalance asks the rebalancer for a rebalance; requests made while
+// one runs fold into the next (it reads the membership when it starts).
+func (n *Node) wakeRebalance() {
+	select {
+	case n.rebalanceWake <- struct{}{}:
+	default:
 	}
 }
 
@@ -110,7 +141,7 @@ func (n *Node) watchMembers(ctx context.Context) error {
 				}
 				n.seenMu.Unlock()
 				if !first && n.liveChanged() {
-					n.rebalance()
+					n.wakeRebalance()
 				}
 			}
 		}
@@ -173,13 +204,25 @@ func (n *Node) rebalance() {
 		}
 		return true
 	})
+	var lost []handover
 	for id := range n.owned {
 		if !owned[id] {
-			n.remote.Delete(id) // the new owner hears of the interest from the replicas
+			// The new owner hears of the interest from the replicas, and
+			// of what this node did as owner from the handover. The
+			// interest stays recorded here (interest is sticky: the
+			// replicas stay subscribed): if the contact comes back while
+			// a replica's view did not change (it does not ask again),
+			// the rebalance below publishes to it.
+			_, shared := n.remote.Load(id)
+			_, wrote := n.wrote.LoadAndDelete(id)
+			if s, ok := n.engine.Snapshot(id); ok {
+				lost = append(lost, handover{Contact: id, Version: s.Version, Wrote: wrote, Shared: shared})
+			}
 		}
 	}
 	n.owned = owned
 	for _, id := range gained {
+		n.wrote.Delete(id) // the restore below reads every earlier write
 		_ = n.engine.RebaseVersion(id, base)
 		n.restore(id)
 		if _, ok := n.remote.Load(id); ok {
@@ -189,8 +232,14 @@ func (n *Node) rebalance() {
 	n.stats.Gained.Add(uint64(len(gained)))
 	n.ownership.Unlock()
 	n.log.Info("membership changed", "members", members, "gained", len(gained), "owned", len(owned))
-	// Outside the lock: subscribe to what moved away, then ask the owners
-	// of what local watchers watch.
+	// Outside the lock: hand over what this node no longer owns, subscribe
+	// to what moved away, then ask the owners of what local watchers
+	// watch.
+	if len(lost) > 0 {
+		// In the background: a new owner busy with its own rebalance
+		// answers late, and this node's replicas should not wait for it.
+		go n.sendHandovers(lost)
+	}
 	n.subscribeMoved()
 	var ids []string
 	n.interest.Range(func(id string, _ *natsSub) bool {
@@ -198,4 +247,5 @@ func (n *Node) rebalance() {
 		return true
 	})
 	n.requestInterest(ids)
+	n.rebalanced.Add(1)
 }

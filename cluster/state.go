@@ -107,6 +107,9 @@ func (p persister) Persist(changes ...engine.Change) error {
 			global[globalIndex(c.Kind)] = rev
 			continue
 		}
+		// Recorded before the write: a rebalance that moves the contact
+		// away after the write hands the write over with it.
+		p.n.wrote.Store(c.Contact, struct{}{})
 		if deleted(c) {
 			if err := p.n.state.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 				return fmt.Errorf("cluster: deleting %s: %w", key, err)
@@ -121,6 +124,7 @@ func (p persister) Persist(changes ...engine.Change) error {
 			return fmt.Errorf("cluster: storing %s: %w", key, err)
 		}
 	}
+	p.n.handOverLateWrites(changes)
 	p.n.syncMembers(global)
 	return nil
 }
