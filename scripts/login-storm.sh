@@ -20,8 +20,15 @@ window=${1:-1s}
 dir=$(mktemp -d /tmp/login-storm.XXXXXX)
 profiler=
 trap 'kill $server $profiler 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-go build -o "$dir/presenced" ./cmd/presenced
-go build -o "$dir/presencesim" ./cmd/presencesim
+# BIN=DIR runs the presenced and presencesim binaries in DIR instead of
+# building them from this checkout (a before/after comparison in one
+# session: build the baseline's binaries into DIR first).
+if [ -n "${BIN:-}" ]; then
+	cp "$BIN/presenced" "$BIN/presencesim" "$dir/"
+else
+	go build -o "$dir/presenced" ./cmd/presenced
+	go build -o "$dir/presencesim" ./cmd/presencesim
+fi
 scenario=scenarios/login-storm-5k.yaml
 "$dir/presencesim" directory "$scenario" --password pw --iterations 1000 >"$dir/users.yaml"
 admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -49,6 +56,53 @@ if [ -n "${PROFILE_AFTER:-}" ]; then
 	) &
 	profiler=$!
 fi
-"$dir/presencesim" run "$scenario" --target "ws://127.0.0.1:$port" --token secret --auth basic \
+# SAMPLE=1: from the storm's start ("reconnect storm begins" in the
+# simulator's output), every second for SAMPLE_SECONDS (default 25): CPU
+# seconds used by presenced and by presencesim (utime+stime from
+# /proc/PID/stat) and by the whole machine (/proc/stat), the kernel's
+# listen-queue counters (nstat, machine-wide) and the listener's accept
+# queue (ss -lnt: Recv-Q waiting, Send-Q the backlog), into
+# $dir/samples.txt; goroutine dumps of both processes 2 s into the storm
+# ($dir/server-goroutines.txt, $dir/sim-goroutines.txt) and block/mutex
+# profiles of the simulator over the first 5 s.
+simpprof=
+if [ -n "${SAMPLE:-}" ]; then
+	simpprof=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	(
+		n=0
+		until grep -q '^reconnect storm begins' "$dir/sim.log" 2>/dev/null; do
+			n=$((n + 1)); [ $n -gt 12000 ] && exit 0; sleep 0.05
+		done
+		sim=$(pgrep -f "^$dir/presencesim run" | head -1)
+		ticks=$(getconf CLK_TCK)
+		cpu() { awk -v t="$ticks" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat" 2>/dev/null || echo -; }
+		(
+			sleep 2
+			curl -s -H 'Authorization: Bearer admin' "http://127.0.0.1:$admin/debug/pprof/goroutine?debug=1" >"$dir/server-goroutines.txt"
+			curl -s "http://127.0.0.1:$simpprof/debug/pprof/goroutine?debug=1" >"$dir/sim-goroutines.txt"
+		) &
+		curl -s "http://127.0.0.1:$simpprof/debug/pprof/block?seconds=5" >"$dir/sim-block.pprof" &
+		curl -s "http://127.0.0.1:$simpprof/debug/pprof/mutex?seconds=5" >"$dir/sim-mutex.pprof" &
+		curl -s "http://127.0.0.1:$simpprof/debug/pprof/profile?seconds=10" >"$dir/sim-storm.pprof" &
+		curl -s -H 'Authorization: Bearer admin' -o "$dir/server-storm.pprof" \
+			"http://127.0.0.1:$admin/debug/pprof/profile?seconds=10" &
+		echo "# wall_s presenced_cpu_s presencesim_cpu_s machine_busy_s listen_overflows listen_drops accept_queue backlog logins deliveries writes bytes_out connections" >"$dir/samples.txt"
+		start=$(date +%s.%N)
+		i=0
+		while [ $i -le "${SAMPLE_SECONDS:-25}" ]; do
+			now=$(date +%s.%N)
+			busy=$(awk -v t="$ticks" '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8)/t}' /proc/stat)
+			counters=$(nstat -az TcpExtListenOverflows TcpExtListenDrops | awk '/^TcpExt/{printf "%s ", $2}')
+			queue=$(ss -lnt "sport = :$port" | awk 'NR==2{print $2, $3}')
+			metrics=$(curl -s "http://127.0.0.1:$port/metrics" -H 'Authorization: Bearer admin' |
+				awk '$1=="presenced_logins_total"{l=$2} $1=="presenced_deliveries_total"{d=$2} $1=="presenced_writes_total"{w=$2} $1=="presenced_bytes_out_total"{b=$2} $1=="presenced_connections"{c=$2} END{print l, d, w, b, c}')
+			echo "$(echo "$now $start" | awk '{printf "%.2f", $1-$2}') $(cpu "$server") $(cpu "$sim") $busy $counters$queue $metrics" >>"$dir/samples.txt"
+			i=$((i + 1))
+			sleep 1
+		done
+	) &
+	profiler="$profiler $!"
+fi
+"$dir/presencesim" run "$scenario" ${simpprof:+--pprof "127.0.0.1:$simpprof"} --target "ws://127.0.0.1:$port" --token secret --auth basic \
 	--password pw --reconnect-storm "$window" --progress lines --out "$dir/out" "$@" 2>&1 | tee "$dir/sim.log"
 echo "output in $dir"
