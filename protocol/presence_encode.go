@@ -67,13 +67,24 @@ func AppendUpdateMyCustomNoteEvent(dst []byte, note *AsnCustomNote, arrayWrapped
 // asnGetAndSubscribePresenceV2 for invokeID: an AsnGetAndSubscribePresenceV2Result
 // holding presences.
 func AppendGetAndSubscribePresenceV2Result(dst []byte, invokeID int64, presences []AsnPresenceV2, arrayWrapped bool) []byte {
+	return AppendGetAndSubscribePresenceV2ResultEntries(dst, invokeID, len(presences), arrayWrapped, func(dst []byte, index int) []byte {
+		return AppendPresenceV2(dst, &presences[index])
+	})
+}
+
+// AppendGetAndSubscribePresenceV2ResultEntries is
+// AppendGetAndSubscribePresenceV2Result with its n entries appended by
+// entry (each one AsnPresenceV2 object, as AppendPresenceV2 writes it), so
+// that a caller can build and encode one entry at a time instead of
+// holding the whole list.
+func AppendGetAndSubscribePresenceV2ResultEntries(dst []byte, invokeID int64, n int, arrayWrapped bool, entry func(dst []byte, index int) []byte) []byte {
 	dst = appendResultHead(dst, invokeID, arrayWrapped)
 	dst = append(dst, `{"_type":"AsnGetAndSubscribePresenceV2Result","seqSubscribedPresence":[`...)
-	for index := range presences {
+	for index := range n {
 		if index > 0 {
 			dst = append(dst, ',')
 		}
-		dst = AppendPresenceV2(dst, &presences[index])
+		dst = entry(dst, index)
 	}
 	dst = append(dst, "]}"...)
 	return appendResultTail(dst, arrayWrapped)

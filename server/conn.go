@@ -225,11 +225,15 @@ func (c *conn) writeLoop() {
 		}
 		c.coalesce(linger)
 		c.mu.Lock()
-		held := getBuffer()
-		buf = append((*held)[:0], c.out...)
-		c.out = c.out[:0]
+		var held *[]byte
 		if cap(c.out) > maxKeptQueue {
-			c.out = nil // a large answer (a console's subscribe): do not keep its buffer
+			// A large answer (a subscribe result): write its own buffer
+			// instead of copying it into a pooled one; it is not kept.
+			held, buf, c.out = new([]byte), c.out, nil
+		} else {
+			held = getBuffer()
+			buf = append((*held)[:0], c.out...)
+			c.out = c.out[:0]
 		}
 		closing, reason, v2, legacy := c.closing, c.reason, c.v2, c.legacy
 		w, m := c.watcher, c.mine

@@ -347,20 +347,20 @@ func (c *conn) subscribe(inv *protocol.Invoke, wrapped bool, a *protocol.AsnGetA
 		c.engineError(inv, wrapped, err)
 		return
 	}
+	if !inv.Operation.Legacy {
+		c.subscribeResult(inv, wrapped, snaps) // answer.go
+		return
+	}
 	list := make([]protocol.AsnPresenceV2, len(snaps))
 	for i := range snaps {
 		pe := presenceEncoder{user: c.currentUser()}
 		pe.presence(&list[i], &snaps[i]) // a fresh encoder per entry: the list keeps its scratch
 	}
-	if inv.Operation.Legacy {
-		res := protocol.AsnGetAndSubscribePresenceResult{SubscribedPresence: make([]protocol.AsnPresence, len(list))}
-		for i := range list {
-			res.SubscribedPresence[i] = protocol.LegacyPresence(&list[i], displayName(c.srv.cfg.Engine, list[i].ContactID))
-		}
-		c.result(inv, wrapped, &res)
-		return
+	res := protocol.AsnGetAndSubscribePresenceResult{SubscribedPresence: make([]protocol.AsnPresence, len(list))}
+	for i := range list {
+		res.SubscribedPresence[i] = protocol.LegacyPresence(&list[i], displayName(c.srv.cfg.Engine, list[i].ContactID))
 	}
-	c.answer(inv, wrapped, protocol.AppendGetAndSubscribePresenceV2Result(nil, inv.InvokeID, list, wrapped))
+	c.result(inv, wrapped, &res)
 }
 
 func (c *conn) loggedInContact(inv *protocol.Invoke, wrapped bool) {

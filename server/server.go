@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v3"
@@ -160,7 +161,10 @@ type Server struct {
 	metrics metrics
 	limits  limitState  // connection caps and hardening counters (limits.go)
 	encoded encodeCache // presence events shared between connection writers
-	http    *fasthttp.Server
+	// subscribeEntryBytes is the average entry of the last subscribe
+	// result, to size the next one's buffer (answer.go).
+	subscribeEntryBytes atomic.Int64
+	http                *fasthttp.Server
 
 	sessions *xsync.MapOf[string, *webSession] // UCWeb session id -> session
 

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -44,6 +45,7 @@ type wireClient struct {
 	seen        int64        // updates read (fault injection); reader only
 	dec         eventDecoder // the reader's event decoder
 	decoded     int64        // events the fast decoder read; reader only
+	answers     int64        // results the fast decoder read; reader only
 	lastMessage atomic.Int64 // wall ns of the last update received
 	done        chan struct{}
 	ready       atomic.Bool // views initialised: updates are accounted
@@ -274,17 +276,24 @@ func (c *wireClient) readLoop() {
 		if c.resync != nil && c.resync.hold(data, recv) {
 			continue
 		}
-		if c.view != nil && c.dec.decode(data) {
-			c.decoded++
-			if c.decoded%eventCrossCheck == 0 && !c.crossCheck(data) {
-				c.countError()
+		if c.dec.decode(data) {
+			if c.view != nil {
+				c.decoded++
+				if c.decoded%eventCrossCheck == 0 && !c.crossCheck(data) {
+					c.countError()
+				}
 			}
 			c.update(&c.dec.arg, recv.UnixNano())
 			c.slowPause(recv, &lastPause)
 			continue
 		}
-		m, err := protocol.DecodeMessage(data)
-		if err != nil {
+		var m *protocol.Message
+		if r, ok := c.dec.answer(); ok {
+			m = &protocol.Message{Result: r, ArrayWrapped: data[0] == '['}
+			if c.answers++; c.answers%eventCrossCheck == 0 && !c.crossCheckAnswer(data, r) {
+				c.countError()
+			}
+		} else if m, err = protocol.DecodeMessage(data); err != nil {
 			c.countError()
 			continue
 		}
@@ -347,6 +356,26 @@ func (c *wireClient) crossCheck(data []byte) bool {
 		c.w.cfg.Logger.Error("presencesim: the fast event decoder disagrees with encoding/json", "frame", string(data), "error", err)
 	}
 	return false
+}
+
+// crossCheckAnswer decodes a result frame with protocol.DecodeMessage and
+// compares it with the fast decoder's r; a difference is logged once per
+// run.
+func (c *wireClient) crossCheckAnswer(data []byte, r *protocol.Result) bool {
+	m, err := protocol.DecodeMessage(data)
+	if err == nil && m.Result != nil && sameResult(m.Result, r) {
+		return true
+	}
+	if c.w.decodeMismatch.CompareAndSwap(false, true) {
+		c.w.cfg.Logger.Error("presencesim: the fast result decoder disagrees with encoding/json", "frame", string(data), "error", err)
+	}
+	return false
+}
+
+// sameResult compares two decoded ROSE results member by member.
+func sameResult(a, b *protocol.Result) bool {
+	return a.InvokeID == b.InvokeID && a.HasValue == b.HasValue && a.ResultValue == b.ResultValue &&
+		a.SessionID == b.SessionID && bytes.Equal(a.Value, b.Value)
 }
 
 func (c *wireClient) failWaiters() {

@@ -193,3 +193,130 @@ func FuzzEventDecoder(f *testing.F) {
 		}
 	})
 }
+
+// resultFrames are ROSE results as presenced sends them: subscribe results
+// of random presences (plain and array-wrapped) and the small answers.
+func resultFrames(r *rand.Rand) [][]byte {
+	var frames [][]byte
+	for i := range 16 {
+		list := make([]protocol.AsnPresenceV2, r.IntN(60))
+		for j := range list {
+			list[j] = *randomPresence(r)
+		}
+		frames = append(frames, protocol.AppendGetAndSubscribePresenceV2Result(nil, int64(r.IntN(1<<30)), list, i%2 == 0))
+	}
+	return append(frames,
+		[]byte(`{"result":{"invokeID":3,"result":{"resultValue":0}}}`),
+		[]byte(`{"result":{"invokeID":3}}`),
+		[]byte(`{"result":{"invokeID":3,"result":null}}`),
+		[]byte(`{"result":{"sessionID":"s\u00e4","invokeID":-7,"result":{"resultValue":2,"result":{"a":[1,2,{"b":"c"}]}}}}`),
+		[]byte(` [ {"result" : {"invokeID" : 4 , "result" : { "result" : "x" , "resultValue" : 0 } } } ] `),
+	)
+}
+
+// TestResultDecoderMatchesDecodeMessage: every result frame the fast path
+// accepts decodes to exactly what protocol.DecodeMessage gives.
+func TestResultDecoderMatchesDecodeMessage(t *testing.T) {
+	var d eventDecoder
+	for i, frame := range resultFrames(rand.New(rand.NewPCG(7, 8))) {
+		if d.decode(frame) {
+			t.Fatalf("frame %d decoded as an event", i)
+		}
+		got, ok := d.answer()
+		if !ok {
+			t.Fatalf("frame %d: the fast path gave up on %.200s", i, frame)
+		}
+		m, err := protocol.DecodeMessage(frame)
+		if err != nil || m.Result == nil {
+			t.Fatalf("frame %d: reference: %v", i, err)
+		}
+		if !sameResult(got, m.Result) {
+			t.Fatalf("frame %d: fast %+v, reference %+v", i, got, m.Result)
+		}
+	}
+}
+
+// TestResultDecoderGivesUp: what the fast path does not read exactly is
+// left to protocol.DecodeMessage (which decodes or reports it).
+func TestResultDecoderGivesUp(t *testing.T) {
+	var d eventDecoder
+	good := []byte(`{"result":{"invokeID":3,"result":{"resultValue":0,"result":{"x":1}}}}`)
+	if d.decode(good) {
+		t.Fatal("decoded as an event")
+	}
+	if _, ok := d.answer(); !ok {
+		t.Fatal("good result refused")
+	}
+	for name, frame := range map[string][]byte{
+		"id as a string":  []byte(`{"result":{"invokeID":"3","result":{"resultValue":0}}}`),
+		"no id":           []byte(`{"result":{"result":{"resultValue":0}}}`),
+		"truncated":       good[:len(good)-2],
+		"trailing":        append(append([]byte(nil), good...), '}'),
+		"bad inner value": []byte(`{"result":{"invokeID":3,"result":{"resultValue":0,"result":{"x":}}}}`),
+		"two members":     []byte(`{"result":{"invokeID":3},"invoke":{"invokeID":4,"operationID":1}}`),
+		"error":           []byte(`{"error":{"invokedID":3,"error_value":0,"error":{"u8sErrorString":"x"}}}`),
+		"reject":          []byte(`{"reject":{"invokedID":{"invokedID":3},"reject":{"invokeProblem":1}}}`),
+		"event":           protocol.AppendRemovePresenceEvent(nil, "sip:a@example.com", false),
+	} {
+		d.decode(frame)
+		if r, ok := d.answer(); ok {
+			t.Errorf("%s: accepted %s as %+v", name, frame, r)
+		}
+	}
+}
+
+// BenchmarkResultDecode: a subscribe result of 50 contacts (the login
+// storm's) read by the reader's fast path against protocol.DecodeMessage.
+func BenchmarkResultDecode(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	list := make([]protocol.AsnPresenceV2, 50)
+	for j := range list {
+		list[j] = *randomPresence(r)
+	}
+	frame := protocol.AppendGetAndSubscribePresenceV2Result(nil, 12, list, false)
+	b.Run("fast", func(b *testing.B) {
+		var d eventDecoder
+		b.SetBytes(int64(len(frame)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if d.decode(frame) {
+				b.Fatal("an event?")
+			}
+			if _, ok := d.answer(); !ok {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+	b.Run("naive=DecodeMessage", func(b *testing.B) {
+		b.SetBytes(int64(len(frame)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := protocol.DecodeMessage(frame); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// FuzzResultDecoder: a result frame the fast path accepts is exactly what
+// protocol.DecodeMessage reads from it. Run with
+// go test -run '^$' -fuzz FuzzResultDecoder -fuzztime 30s ./sim/wire.
+func FuzzResultDecoder(f *testing.F) {
+	for _, frame := range resultFrames(rand.New(rand.NewPCG(11, 12)))[12:] {
+		f.Add(frame)
+	}
+	var d eventDecoder
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		if d.decode(frame) {
+			return
+		}
+		got, ok := d.answer()
+		if !ok {
+			return
+		}
+		m, err := protocol.DecodeMessage(frame)
+		if err != nil || m.Result == nil || !sameResult(got, m.Result) {
+			t.Fatalf("fast %+v, reference %+v (%v); frame %s", got, m, err, frame)
+		}
+	})
+}

@@ -67,6 +67,10 @@ func (w *wire) reconnectStorm(ctx context.Context, window time.Duration) error {
 		lastDone time.Time
 	)
 	start := time.Now().Add(50 * time.Millisecond)
+	if w.cfg.Status != nil {
+		// scripts/login-storm.sh waits for this line to sample both processes.
+		fmt.Fprintf(w.cfg.Status, "reconnect storm begins: %d clients due within %v\n", n, window)
+	}
 	for i, old := range w.clients {
 		due := start.Add(time.Duration(int64(window) * int64(i) / int64(max(n, 1))))
 		wg.Add(1)
