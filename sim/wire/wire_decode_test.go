@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,11 @@ func FuzzEventDecoder(f *testing.F) {
 		f.Add(protocol.AppendUpdatePresenceV2Event(nil, randomPresence(r), uint32(r.IntN(1<<18)), i%2 == 0))
 	}
 	f.Add([]byte(`{"invoke":{"invokeID":99999,"operationName":"asnUpdatePresenceV2","argument":{"presence":{"u8sContactId":"sip:b@example.com","seqCalls":null},"iChangedFlags":2048}}}`))
+	// A member name in another case: the protocol's names are
+	// case-sensitive (the JavaScript clients read them exactly), encoding/json
+	// is not; the fast decoder is the protocol's reading.
+	f.Add([]byte(`{"invoke":{"invokeID":1,"operationName":"asnUpdatePresenceV2","argument":{"presence":{"u8sContactId":"sip:b@example.com","seqACtuAlAppointments":[{"u8sEntryID":"x"}]},"iChangedFlags":64}}}`))
+	names := memberNames(reflect.TypeFor[protocol.AsnUpdatePresenceV2Argument](), map[string]bool{})
 	var d eventDecoder
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		if !d.decode(frame) {
@@ -184,6 +191,9 @@ func FuzzEventDecoder(f *testing.F) {
 		if err != nil || m.Invoke == nil {
 			return
 		}
+		if caseFoldedMember(m.Invoke.Argument, names) {
+			return // encoding/json would read it, the protocol does not
+		}
 		var want protocol.AsnUpdatePresenceV2Argument
 		if json.Unmarshal(m.Invoke.Argument, &want) != nil {
 			return
@@ -192,6 +202,70 @@ func FuzzEventDecoder(f *testing.F) {
 			t.Fatalf("fast %+v\nreference %+v\nframe %s", d.arg, want, frame)
 		}
 	})
+}
+
+// memberNames adds the JSON member names of t and of every struct type it
+// contains to names.
+func memberNames(t reflect.Type, names map[string]bool) map[string]bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		field := t.Field(i)
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+		if name == "" {
+			name = field.Name
+		}
+		if !names[name] {
+			names[name] = true
+			memberNames(field.Type, names)
+		}
+	}
+	return names
+}
+
+// caseFoldedMember reports whether the JSON document has an object member
+// whose name equals one of names only when case is ignored.
+func caseFoldedMember(document []byte, names map[string]bool) bool {
+	decoder := json.NewDecoder(bytes.NewReader(document))
+	type container struct{ object, expectKey bool }
+	var open []container
+	valueDone := func() { // a value ended: in an object, a member name follows
+		if n := len(open); n > 0 && open[n-1].object {
+			open[n-1].expectKey = true
+		}
+	}
+	for {
+		token, err := decoder.Token()
+		if err != nil {
+			return false
+		}
+		n := len(open)
+		switch {
+		case token == json.Delim('}') || token == json.Delim(']'):
+			open = open[:n-1]
+			valueDone()
+		case n > 0 && open[n-1].expectKey:
+			key, _ := token.(string)
+			open[n-1].expectKey = false
+			if !names[key] {
+				for name := range names {
+					if strings.EqualFold(name, key) {
+						return true
+					}
+				}
+			}
+		case token == json.Delim('{'):
+			open = append(open, container{object: true, expectKey: true})
+		case token == json.Delim('['):
+			open = append(open, container{})
+		default:
+			valueDone()
+		}
+	}
 }
 
 // resultFrames are ROSE results as presenced sends them: subscribe results
